@@ -1,0 +1,95 @@
+// Readers for the data formats, split into a pure header parser (no MPI, no
+// file access, so it can be fuzzed) and a row source that reads any range of
+// rows. The parallel layer (load.hpp) decides which rows each rank reads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "covdefl/error.hpp"
+
+namespace covdefl::io {
+
+// Element types found in the supported files.
+enum class ElementType { uint8, int8, int16, int32, float32, float64 };
+
+// Header of a NumPy `.npy` file (format versions 1.0, 2.0 and 3.0).
+struct NpyHeader {
+    int major_version = 0;
+    std::string descr;         // dtype string as stored, e.g. "<f8"
+    ElementType type = ElementType::float64;
+    bool big_endian = false;
+    bool fortran_order = false;
+    std::vector<std::int64_t> shape;
+    std::uint64_t data_offset = 0;  // bytes from file start to the first element
+};
+
+// Parses the header at the start of a `.npy` file. `bytes` holds the first
+// `size` bytes of the file (at least the whole header when it is complete).
+// Throws InputError naming `path` on a bad magic string, an unsupported
+// version, a malformed dictionary, an unsupported dtype (the message names
+// it), or a shape with a negative size.
+NpyHeader parse_npy_header(const unsigned char* bytes, std::size_t size,
+                           const std::string& path);
+
+// Header of an MNIST IDX file: magic 0x0000TTNN, then NN big-endian 32-bit
+// sizes.
+struct IdxHeader {
+    ElementType type = ElementType::uint8;
+    std::vector<std::int64_t> dims;
+    std::uint64_t data_offset = 0;
+};
+
+// Parses an IDX header (big-endian sizes). Throws InputError naming `path`
+// on a bad magic number (saying when it looks gzip-compressed), an unknown
+// type code, zero dimensions or a header shorter than it claims.
+IdxHeader parse_idx_header(const unsigned char* bytes, std::size_t size,
+                           const std::string& path);
+
+// Returns a * b, throwing InputError with `what` in the message when the
+// product of the non-negative sizes overflows 64 bits.
+std::uint64_t checked_multiply(std::uint64_t a, std::uint64_t b,
+                               const std::string& what);
+
+// Sequential access to the rows of an n x d matrix stored in a file, with
+// every element converted to double. Rows must be requested in increasing
+// order (a gzip stream can only go forward).
+class RowSource {
+public:
+    virtual ~RowSource() = default;
+
+    virtual std::int64_t rows() const = 0;
+    virtual std::int64_t cols() const = 0;
+
+    // Reads rows [first, first + count) into `out`, row-major, count x cols()
+    // doubles. Throws InputError naming the file on a read error or a file
+    // that ends early (expected and found byte counts in the message).
+    virtual void read_rows(std::int64_t first, std::int64_t count,
+                           double* out) = 0;
+};
+
+// Opens `path` as a `.npy` file holding a 2-D float64 array in C order
+// (little- or big-endian). The file size is checked against the header
+// before any data is read.
+std::unique_ptr<RowSource> open_npy(const std::string& path);
+
+// Opens `path` as an IDX file, gzip-compressed or not. A file with d >= 2
+// dimensions d0 x d1 x ... becomes d0 rows of d1 * d2 * ... columns, element
+// (r, c) of a 3-D image file mapping to column r * d2 + c. Unsigned bytes
+// become their values as doubles, unscaled.
+std::unique_ptr<RowSource> open_idx(const std::string& path);
+
+// Opens `path` by its format: "npy", "idx", or "auto" (by extension:
+// `.npy` is NumPy, anything else with "idx" or "-ubyte" in its name is IDX).
+std::unique_ptr<RowSource> open_rows(const std::string& path,
+                                     const std::string& format);
+
+// Writes a float64 little-endian `.npy` file (version 1.0, C order) of the
+// given shape atomically: to a temporary name in the same folder, renamed
+// to `path` when complete. Throws Error naming the path on failure.
+void write_npy(const std::string& path, const std::vector<std::int64_t>& shape,
+               const double* data);
+
+}  // namespace covdefl::io

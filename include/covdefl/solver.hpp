@@ -1,0 +1,112 @@
+// Hotelling's deflation driver and the sub-routines that find the leading
+// eigenvector of each deflated matrix.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "covdefl/error.hpp"
+#include "covdefl/events.hpp"
+#include "covdefl/grid.hpp"
+
+namespace covdefl {
+
+// The current deflated matrix Âk as an operator: y = Âk x, and the rank-one
+// update that produces Âk+1. A sub-routine sees only this interface, so an
+// implicit or matrix-free form can replace the explicit one.
+class DeflatedOperator {
+public:
+    virtual ~DeflatedOperator() = default;
+    virtual int dimension() const = 0;
+    virtual const ProcessGrid& grid() const = 0;
+    virtual int block_size() const = 0;
+    // y = Âk x. Collective.
+    virtual void apply(const DistVector& x, DistVector& y) const = 0;
+    // Âk+1 = Âk − θ v vᵀ. Collective.
+    virtual void deflate(double theta, const DistVector& v) = 0;
+};
+
+// Explicit deflation of a block-cyclic symmetric matrix whose lower triangle
+// is valid: PDSYMV for products and PDSYR for the rank-one update, which
+// overwrites the matrix.
+class ExplicitDeflation : public DeflatedOperator {
+public:
+    explicit ExplicitDeflation(BlockCyclicMatrix& matrix);
+    int dimension() const override { return matrix_.rows(); }
+    const ProcessGrid& grid() const override { return matrix_.grid(); }
+    int block_size() const override { return matrix_.block_rows(); }
+    void apply(const DistVector& x, DistVector& y) const override;
+    void deflate(double theta, const DistVector& v) override;
+
+private:
+    BlockCyclicMatrix& matrix_;
+};
+
+// Stopping rule of a sub-routine.
+struct StoppingRule {
+    double tolerance = 1e-12;   // stop when ‖Âv − θv‖ ≤ tolerance·|θ|
+    int max_iterations = 10000;
+    // Estimate of ‖A‖₂ for the original matrix (the first eigenvalue once
+    // known, 0 before). The iteration also stops as converged when
+    // ‖Âv − θv‖ ≤ 16·√d·ε·max(scale, |θ|), the level that rounding in the
+    // products keeps the residual from going below.
+    double scale = 0.0;
+};
+
+// Finds the leading eigenpair of the current deflated matrix.
+class EigenSubroutine {
+public:
+    virtual ~EigenSubroutine() = default;
+    // Iterates from the unit vector `v` (overwritten by the result) and
+    // returns the summary. Collective. Calls `observer` (rank 0 only, may be
+    // null) once per iteration. Throws a collective Error on a non-finite
+    // value or a sign that the matrix is not positive semidefinite.
+    virtual ComponentSummary solve(const DeflatedOperator& op, DistVector& v,
+                                   int component, const StoppingRule& rule,
+                                   SolveObserver* observer) = 0;
+};
+
+// Power iteration: v ← Âv / ‖Âv‖ until the residual test passes.
+class PowerIteration : public EigenSubroutine {
+public:
+    ComponentSummary solve(const DeflatedOperator& op, DistVector& v,
+                           int component, const StoppingRule& rule,
+                           SolveObserver* observer) override;
+};
+
+struct DeflationOptions {
+    int components = 10;
+    double tolerance = 1e-12;
+    int max_iterations = 10000;
+    std::uint64_t seed = 42;
+};
+
+// Result of the deflation run. `vectors` are distributed; the summaries are
+// on every rank.
+struct DeflationResult {
+    std::vector<ComponentSummary> components;
+    std::vector<DistVector> vectors;
+};
+
+// Runs Hotelling's deflation for options.components steps on `op`, which
+// ends deflated by every component. Each start vector is a seeded Gaussian
+// vector (the same for every rank count and grid shape) made orthogonal to
+// the components already found. Collective.
+DeflationResult run_deflation(DeflatedOperator& op,
+                              const DeflationOptions& options,
+                              EigenSubroutine& subroutine,
+                              SolveObserver* observer);
+
+// Fills `v` with the seeded start vector of component k (not normalised).
+void seeded_start_vector(DistVector& v, std::uint64_t seed, int component);
+
+// Makes `v` orthogonal to every vector of `basis` (two passes of classical
+// Gram-Schmidt) and normalises it. Returns the norm before normalisation,
+// relative to the norm on entry. Collective.
+double orthonormalize_against(DistVector& v,
+                              const std::vector<DistVector>& basis);
+
+// Gathers a distributed vector to `root`; other ranks get an empty vector.
+std::vector<double> gather_to_root(const DistVector& v, int root);
+
+}  // namespace covdefl

@@ -1,0 +1,45 @@
+// The rank-0 tracker: records what every iteration's reductions produced
+// and summarises each component. It uses no MPI.
+#pragma once
+
+#include <vector>
+
+#include "covdefl/events.hpp"
+#include "covdefl/json.hpp"
+
+namespace covdefl {
+
+// Everything recorded about one component.
+struct ComponentTrack {
+    ComponentSummary summary;
+    std::vector<double> rayleigh_quotients;  // θ after each iteration
+    std::vector<double> residual_norms;      // ‖Âv − θv‖ after each iteration
+    std::vector<double> step_norms;          // ‖v_new − v‖ after each iteration
+    bool finished = false;
+};
+
+// Keeps a per-component history of the iteration records it receives.
+// Records must arrive in order: component by component, iterations
+// 1, 2, ... within each. Throws std::logic_error on records out of order.
+class Tracker : public SolveObserver {
+public:
+    void on_iteration(const IterationRecord& record) override;
+    void on_component(const ComponentSummary& summary) override;
+
+    const std::vector<ComponentTrack>& components() const
+    {
+        return components_;
+    }
+
+    // Total iterations over all components recorded so far.
+    long long total_iterations() const;
+
+    // Writes the "components" array of the report; with `history`, each
+    // component also lists its per-iteration values.
+    void write_json(JsonWriter& json, bool history) const;
+
+private:
+    std::vector<ComponentTrack> components_;
+};
+
+}  // namespace covdefl

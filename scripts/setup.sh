@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages covdefl needs to build, test and run its
+# default job. Idempotent: installs only what is missing and prints nothing
+# when everything is already there.
+set -euo pipefail
+
+packages=(
+    cmake g++ make
+    libopenmpi-dev openmpi-bin
+    libscalapack-openmpi-dev libopenblas-dev
+    libboost-program-options-dev
+    catch2 zlib1g-dev
+    dataset-fashion-mnist
+    python3-numpy
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
+        grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if ((${#missing[@]} > 0)); then
+    echo "setup: installing ${missing[*]}"
+    sudo_cmd=()
+    if [[ $(id -u) -ne 0 ]]; then
+        sudo_cmd=(sudo)
+    fi
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        >/dev/null
+fi

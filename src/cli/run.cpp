@@ -1,0 +1,566 @@
+// The covdefl command line: options, the pipeline stages, outputs.
+#include <boost/program_options.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "covdefl/cli.hpp"
+#include "covdefl/covariance.hpp"
+#include "covdefl/io.hpp"
+#include "covdefl/mpi.hpp"
+#include "covdefl/reference.hpp"
+#include "covdefl/solver.hpp"
+#include "covdefl/tracker.hpp"
+
+namespace covdefl {
+
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr const char* version = "0.1.0";
+constexpr const char* default_input =
+    "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+
+struct RunOptions {
+    std::string input = default_input;
+    std::string format = "auto";
+    std::string input_kind = "data";
+    long long synthetic_dimension = 0;
+    std::string spectrum = "geometric:0.9";
+    DeflationOptions deflation;
+    int block_size = 64;
+    std::optional<GridShape> grid;
+    std::string output = "covdefl-output";
+    bool check = false;
+    bool history = false;
+    bool quiet = false;
+    std::string command_line;
+};
+
+po::options_description describe_options(RunOptions& o)
+{
+    po::options_description options("Options");
+    // clang-format off
+    options.add_options()
+        ("help,h", "print this help and exit")
+        ("version", "print the version and exit")
+        ("input,i", po::value(&o.input)->default_value(o.input),
+         "input file: an n x d data matrix (rows are samples) or, with "
+         "--input-kind covariance, a d x d symmetric matrix")
+        ("format", po::value(&o.format)->default_value(o.format),
+         "input format: npy, idx (MNIST, gzipped or not) or auto (from the "
+         "file name)")
+        ("input-kind", po::value(&o.input_kind)->default_value(o.input_kind),
+         "data (centre the columns, form C = XcᵀXc/(n-1)) or covariance "
+         "(use the matrix as C)")
+        ("synthetic", po::value(&o.synthetic_dimension),
+         "ignore --input and build a d x d covariance Q diag(λ) Qᵀ with "
+         "random orthogonal Q and the --spectrum eigenvalues; value: d")
+        ("spectrum", po::value(&o.spectrum)->default_value(o.spectrum),
+         "eigenvalues for --synthetic: geometric:R (R^(i-1)), power:P "
+         "(i^-P) or list:a,b,... (then zeros)")
+        ("components,k",
+         po::value(&o.deflation.components)->default_value(10),
+         "number K of principal components, 1 <= K <= d")
+        ("tol", po::value(&o.deflation.tolerance)->default_value(1e-12),
+         "stop a component when ||Av - θv|| <= tol·|θ| (relative residual, "
+         "dimensionless)")
+        ("max-iterations",
+         po::value(&o.deflation.max_iterations)->default_value(10000),
+         "iteration limit per component; a component that reaches it is "
+         "reported as not converged")
+        ("seed", po::value(&o.deflation.seed)->default_value(42),
+         "seed of the start vectors and of --synthetic; the same seed gives "
+         "the same result for every rank count and grid")
+        ("block-size", po::value(&o.block_size)->default_value(o.block_size),
+         "ScaLAPACK block size (rows = columns) of every distributed matrix")
+        ("grid", po::value<std::string>(),
+         "process grid PxQ with P·Q = number of ranks (default: as square "
+         "as possible, P >= Q)")
+        ("output,o", po::value(&o.output)->default_value(o.output),
+         "results folder (created if missing)")
+        ("check", po::bool_switch(&o.check),
+         "also compute the top K eigenpairs with ScaLAPACK PDSYEVR and report "
+         "the differences (costs three extra d x d matrices)")
+        ("history", po::bool_switch(&o.history),
+         "keep every iteration's θ, residual and step norm in report.json")
+        ("quiet,q", po::bool_switch(&o.quiet),
+         "print only errors and the final table");
+    // clang-format on
+    return options;
+}
+
+// Returns the parsed options, or nothing when --help or --version was
+// handled. Every rank parses the same command line, so a bad option is a
+// collective error.
+std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
+                                        int nranks)
+{
+    RunOptions o;
+    po::options_description options = describe_options(o);
+    po::variables_map values;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(options).run(),
+                  values);
+        po::notify(values);
+    } catch (const po::error& e) {
+        throw Error(std::string(e.what()) +
+                        "; run covdefl --help for the options",
+                    /*collective=*/true);
+    }
+    if (values.count("help") != 0) {
+        if (rank == 0) {
+            std::cout << "covdefl " << version
+                      << ": top-K principal components by Hotelling's "
+                         "deflation on a ScaLAPACK process grid\n\n"
+                         "usage: mpirun -np N covdefl [options]\n\n"
+                      << options
+                      << "\nExit status: 0 success, 1 error, 3 results "
+                         "written but some component did not converge.\n";
+        }
+        return std::nullopt;
+    }
+    if (values.count("version") != 0) {
+        if (rank == 0) {
+            std::cout << "covdefl " << version << "\n";
+        }
+        return std::nullopt;
+    }
+    auto reject = [](const std::string& message) {
+        throw Error(message, /*collective=*/true);
+    };
+    if (o.deflation.components < 1) {
+        reject("invalid --components " +
+               std::to_string(o.deflation.components) +
+               ": must be at least 1");
+    }
+    if (!(o.deflation.tolerance > 0.0 && o.deflation.tolerance < 1.0)) {
+        reject("invalid --tol " + std::to_string(o.deflation.tolerance) +
+               ": must be in (0, 1)");
+    }
+    if (o.deflation.max_iterations < 1) {
+        reject("invalid --max-iterations " +
+               std::to_string(o.deflation.max_iterations) +
+               ": must be at least 1");
+    }
+    if (o.block_size < 1) {
+        reject("invalid --block-size " + std::to_string(o.block_size) +
+               ": must be at least 1");
+    }
+    if (o.input_kind != "data" && o.input_kind != "covariance") {
+        reject("invalid --input-kind '" + o.input_kind +
+               "': expected data or covariance");
+    }
+    if (values.count("synthetic") != 0 &&
+        (o.synthetic_dimension < 1 || o.synthetic_dimension > 1'000'000)) {
+        reject("invalid --synthetic " +
+               std::to_string(o.synthetic_dimension) +
+               ": d must be between 1 and 1000000");
+    }
+    if (values.count("grid") != 0) {
+        try {
+            o.grid = parse_grid_shape(values["grid"].as<std::string>());
+        } catch (const Error& e) {
+            reject(e.what());
+        }
+    } else {
+        o.grid = choose_grid_shape(nranks);
+    }
+    if (o.grid->rows * o.grid->cols != nranks) {
+        reject("--grid " + std::to_string(o.grid->rows) + "x" +
+               std::to_string(o.grid->cols) + " needs " +
+               std::to_string(o.grid->rows * o.grid->cols) +
+               " ranks but the job has " + std::to_string(nranks) +
+               "; choose P x Q equal to the rank count");
+    }
+    for (int i = 0; i < argc; ++i) {
+        o.command_line += (i > 0 ? " " : "") + std::string(argv[i]);
+    }
+    return o;
+}
+
+// Prints one line per finished component on rank 0 and forwards every
+// event to the tracker.
+class ProgressReporter : public SolveObserver {
+public:
+    ProgressReporter(Tracker& tracker, int components, bool quiet)
+        : tracker_(tracker), components_(components), quiet_(quiet)
+    {}
+
+    void on_iteration(const IterationRecord& record) override
+    {
+        tracker_.on_iteration(record);
+    }
+
+    void on_component(const ComponentSummary& s) override
+    {
+        tracker_.on_component(s);
+        if (quiet_) {
+            return;
+        }
+        std::printf("component %d/%d: eigenvalue %.10e, %d iterations, "
+                    "residual %.2e (relative %.2e), %s, %.3f s\n",
+                    s.component + 1, components_, s.eigenvalue, s.iterations,
+                    s.residual_norm,
+                    s.eigenvalue != 0.0
+                        ? s.residual_norm / std::abs(s.eigenvalue)
+                        : 0.0,
+                    s.status == ComponentStatus::converged
+                        ? "converged"
+                        : "NOT CONVERGED (iteration limit)",
+                    s.seconds);
+        std::fflush(stdout);
+    }
+
+private:
+    Tracker& tracker_;
+    int components_;
+    bool quiet_;
+};
+
+// Wall time of each pipeline stage, in seconds.
+struct StageTimes {
+    double read = 0.0;
+    double covariance = 0.0;
+    double solve = 0.0;
+    double check = 0.0;
+    double write = 0.0;
+};
+
+// Makes the entry of largest magnitude positive (the first such entry on a
+// tie), so the sign of a principal axis is reproducible.
+void fix_sign(std::vector<double>& v)
+{
+    std::size_t largest = 0;
+    for (std::size_t i = 1; i < v.size(); ++i) {
+        if (std::abs(v[i]) > std::abs(v[largest])) {
+            largest = i;
+        }
+    }
+    if (!v.empty() && v[largest] < 0.0) {
+        for (double& x : v) {
+            x = -x;
+        }
+    }
+}
+
+// The matrix whose eigenpairs are wanted, with what is known about it.
+struct Problem {
+    std::unique_ptr<BlockCyclicMatrix> covariance;
+    std::vector<double> means;  // empty unless the input is a data matrix
+    long long samples = 0;      // n, for data inputs
+    int dimension = 0;          // d
+    std::string description;
+};
+
+Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
+                     StageTimes& times)
+{
+    Problem problem;
+    double start = MPI_Wtime();
+    if (o.synthetic_dimension > 0) {
+        std::vector<double> eigenvalues;
+        try {
+            eigenvalues = parse_spectrum(o.spectrum, o.synthetic_dimension);
+        } catch (const Error& e) {
+            throw Error(e.what(), /*collective=*/true);
+        }
+        problem.covariance = std::make_unique<BlockCyclicMatrix>(
+            synthetic_covariance(grid, eigenvalues, o.deflation.seed,
+                                 o.block_size));
+        problem.description = "synthetic d = " +
+                              std::to_string(o.synthetic_dimension) +
+                              ", spectrum " + o.spectrum;
+        times.covariance = MPI_Wtime() - start;
+        return problem;
+    }
+    if (o.input_kind == "covariance") {
+        problem.covariance = std::make_unique<BlockCyclicMatrix>(
+            read_covariance_matrix(grid, o.input, o.format, o.block_size));
+        problem.description = o.input;
+        times.read = MPI_Wtime() - start;
+        return problem;
+    }
+    BlockCyclicMatrix x =
+        read_data_matrix(grid, o.input, o.format, o.block_size);
+    times.read = MPI_Wtime() - start;
+    start = MPI_Wtime();
+    problem.samples = x.rows();
+    if (x.rows() < 2) {
+        throw Error(o.input + ": need at least 2 samples (rows) to form a "
+                              "covariance with divisor n - 1, but it has " +
+                        std::to_string(x.rows()),
+                    /*collective=*/true);
+    }
+    problem.means = center_columns(x);
+    problem.covariance =
+        std::make_unique<BlockCyclicMatrix>(form_covariance(x));
+    problem.description = o.input;
+    times.covariance = MPI_Wtime() - start;
+    return problem;
+}
+
+void write_report(const std::string& path, const RunOptions& o,
+                  const ProcessGrid& grid, const Problem& problem,
+                  double total_variance, const Tracker& tracker,
+                  const std::vector<double>& explained,
+                  const ReferenceCheck* check, const StageTimes& times)
+{
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary);
+        JsonWriter json(out);
+        json.begin_object();
+        json.field("covdefl_version", version);
+        json.field("command_line", o.command_line);
+        json.key("parallel");
+        json.begin_object();
+        json.field("ranks", grid.size());
+        json.field("grid_rows", grid.nprow());
+        json.field("grid_cols", grid.npcol());
+        json.field("block_size", o.block_size);
+        json.end_object();
+        json.key("input");
+        json.begin_object();
+        json.field("source", problem.description);
+        json.field("kind", o.synthetic_dimension > 0 ? std::string("synthetic")
+                                                      : o.input_kind);
+        json.field("dimension", problem.dimension);
+        if (problem.samples > 0) {
+            json.field("samples", problem.samples);
+        }
+        json.end_object();
+        json.key("solver");
+        json.begin_object();
+        json.field("method", "power");
+        json.field("components", o.deflation.components);
+        json.field("tolerance", o.deflation.tolerance);
+        json.field("max_iterations", o.deflation.max_iterations);
+        json.field("seed", static_cast<long long>(o.deflation.seed));
+        json.field("total_iterations", tracker.total_iterations());
+        json.end_object();
+        json.field("total_variance", total_variance);
+        json.field("explained_variance_ratio", explained);
+        json.key("components");
+        tracker.write_json(json, o.history);
+        if (check != nullptr) {
+            json.key("check");
+            json.begin_object();
+            json.field("reference", "PDSYEVR");
+            json.field("valid", check->valid);
+            json.field("failure", check->failure);
+            json.field("info", check->info);
+            json.field("block_size", check->block_size_used);
+            json.field("max_reference_relative_residual", check->max_residual);
+            json.field("max_reference_orthogonality_error",
+                       check->max_orthogonality);
+            json.key("components");
+            json.begin_array();
+            for (std::size_t i = 0; i < check->components.size(); ++i) {
+                const ComponentCheck& c = check->components[i];
+                json.begin_object();
+                json.field("component", static_cast<int>(i) + 1);
+                json.field("residual_original_matrix", c.residual_original);
+                if (check->valid) {
+                    json.field("reference_eigenvalue", c.reference_eigenvalue);
+                    json.field("relative_eigenvalue_difference",
+                               c.relative_eigenvalue_difference);
+                    json.field("sin_angle", c.sin_angle);
+                }
+                json.end_object();
+            }
+            json.end_array();
+            json.field("seconds", check->seconds);
+            json.end_object();
+        }
+        json.key("seconds");
+        json.begin_object();
+        json.field("read", times.read);
+        json.field("covariance", times.covariance);
+        json.field("solve", times.solve);
+        json.field("check", times.check);
+        json.field("write", times.write);
+        json.end_object();
+        json.end_object();
+        out.close();
+        if (!out) {
+            throw Error("cannot write " + temporary +
+                        "; check the free space and permissions of the "
+                        "output folder");
+        }
+    }
+    std::filesystem::rename(temporary, path);
+}
+
+void print_table(const Tracker& tracker, const std::vector<double>& explained,
+                 const ReferenceCheck* check)
+{
+    std::printf("\n%4s  %22s  %9s  %10s  %9s", "k", "eigenvalue", "explained",
+                "iterations", "rel.resid");
+    if (check != nullptr && check->valid) {
+        std::printf("  %9s  %9s", "rel.diff", "sin(angle)");
+    }
+    std::printf("\n");
+    for (std::size_t i = 0; i < tracker.components().size(); ++i) {
+        const ComponentSummary& s = tracker.components()[i].summary;
+        std::printf("%4d  %22.15e  %9.6f  %10d  %9.2e", s.component + 1,
+                    s.eigenvalue, explained[i], s.iterations,
+                    s.eigenvalue != 0.0
+                        ? s.residual_norm / std::abs(s.eigenvalue)
+                        : 0.0);
+        if (check != nullptr && check->valid) {
+            std::printf("  %9.2e  %9.2e",
+                        check->components[i].relative_eigenvalue_difference,
+                        check->components[i].sin_angle);
+        }
+        std::printf("%s\n", s.status == ComponentStatus::converged
+                                ? ""
+                                : "  NOT CONVERGED");
+    }
+    if (check != nullptr && !check->valid) {
+        std::printf("reference check not trusted: %s\n",
+                    check->failure.c_str());
+    }
+}
+
+}  // namespace
+
+int run_command_line(int argc, char** argv, MPI_Comm comm)
+{
+    const int rank = mpi::rank(comm);
+    std::optional<RunOptions> parsed =
+        parse_options(argc, argv, rank, mpi::size(comm));
+    if (!parsed) {
+        return exit_success;
+    }
+    const RunOptions& o = *parsed;
+    ProcessGrid grid(comm, *o.grid);
+    StageTimes times;
+
+    // 1. Input to covariance.
+    Problem problem = load_problem(o, grid, times);
+    const int d = problem.covariance->rows();
+    problem.dimension = d;
+    if (o.deflation.components > d) {
+        throw Error("invalid --components " +
+                        std::to_string(o.deflation.components) +
+                        ": the input has only d = " + std::to_string(d) +
+                        " features, so K must be at most " +
+                        std::to_string(d),
+                    /*collective=*/true);
+    }
+    const double total_variance = trace(*problem.covariance);
+    if (rank == 0 && !o.quiet) {
+        std::printf("covdefl %s: %s, d = %d, K = %d, %d ranks on a %dx%d "
+                    "grid, block size %d\n",
+                    version, problem.description.c_str(), d,
+                    o.deflation.components, grid.size(), grid.nprow(),
+                    grid.npcol(), o.block_size);
+        std::fflush(stdout);
+    }
+    std::unique_ptr<BlockCyclicMatrix> original;
+    if (o.check) {
+        original = std::make_unique<BlockCyclicMatrix>(*problem.covariance);
+    }
+
+    // 2. Deflation, observed by the tracker on rank 0.
+    Tracker tracker;
+    ProgressReporter reporter(tracker, o.deflation.components, o.quiet);
+    double start = MPI_Wtime();
+    ExplicitDeflation op(*problem.covariance);
+    PowerIteration power;
+    DeflationResult result = run_deflation(op, o.deflation, power,
+                                           rank == 0 ? &reporter : nullptr);
+    times.solve = MPI_Wtime() - start;
+    problem.covariance.reset();
+
+    // 3. Optional reference check.
+    std::optional<ReferenceCheck> check;
+    if (o.check) {
+        start = MPI_Wtime();
+        check = check_against_pdsyevr(*original, result.vectors);
+        for (std::size_t i = 0; i < check->components.size(); ++i) {
+            ComponentCheck& c = check->components[i];
+            const double theta = result.components[i].eigenvalue;
+            c.relative_eigenvalue_difference =
+                std::abs(theta - c.reference_eigenvalue) /
+                std::abs(c.reference_eigenvalue);
+        }
+        times.check = MPI_Wtime() - start;
+    }
+
+    // 4. Outputs, written by rank 0.
+    start = MPI_Wtime();
+    std::vector<std::vector<double>> axes;
+    for (const DistVector& v : result.vectors) {
+        axes.push_back(gather_to_root(v, 0));
+    }
+    const int k = o.deflation.components;
+    std::vector<double> eigenvalues;
+    std::vector<double> explained;
+    for (const ComponentSummary& s : result.components) {
+        eigenvalues.push_back(s.eigenvalue);
+        explained.push_back(total_variance != 0.0
+                                ? s.eigenvalue / total_variance
+                                : 0.0);
+    }
+    bool all_converged = true;
+    for (const ComponentSummary& s : result.components) {
+        all_converged = all_converged && s.status == ComponentStatus::converged;
+    }
+    mpi::run_agreed(comm, [&] {
+        if (rank != 0) {
+            return;
+        }
+        const std::filesystem::path folder(o.output);
+        std::error_code code;
+        std::filesystem::create_directories(folder, code);
+        if (code) {
+            throw Error("cannot create output folder " + o.output + ": " +
+                        code.message());
+        }
+        std::vector<double> flat;
+        for (std::vector<double>& axis : axes) {
+            fix_sign(axis);
+            flat.insert(flat.end(), axis.begin(), axis.end());
+        }
+        io::write_npy((folder / "eigenvalues.npy").string(), {k},
+                      eigenvalues.data());
+        io::write_npy((folder / "components.npy").string(), {k, d},
+                      flat.data());
+        io::write_npy((folder / "explained_variance_ratio.npy").string(), {k},
+                      explained.data());
+        if (!problem.means.empty()) {
+            io::write_npy((folder / "mean.npy").string(), {d},
+                          problem.means.data());
+        }
+        times.write = MPI_Wtime() - start;
+        write_report((folder / "report.json").string(), o, grid, problem,
+                     total_variance, tracker, explained,
+                     check ? &*check : nullptr, times);
+        print_table(tracker, explained, check ? &*check : nullptr);
+        if (!o.quiet) {
+            std::printf("\ntime: read %.3f s, covariance %.3f s, solve %.3f s, "
+                        "check %.3f s, write %.3f s\nresults in %s\n",
+                        times.read, times.covariance, times.solve,
+                        times.check, times.write, o.output.c_str());
+        }
+        if (!all_converged) {
+            std::fprintf(stderr,
+                         "covdefl: warning: some components did not converge "
+                         "within --max-iterations %d; see report.json\n",
+                         o.deflation.max_iterations);
+        }
+        std::fflush(stdout);
+    });
+    return all_converged ? exit_success : exit_not_converged;
+}
+
+}  // namespace covdefl

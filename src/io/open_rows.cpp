@@ -1,0 +1,56 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "covdefl/io.hpp"
+
+namespace covdefl::io {
+
+std::unique_ptr<RowSource> open_rows(const std::string& path,
+                                     const std::string& format)
+{
+    if (format != "npy" && format != "idx" && format != "auto") {
+        throw InputError("unknown input format '" + format +
+                         "'; use npy, idx or auto");
+    }
+
+    // Checked before the name, so that a missing file is reported as missing
+    // even when its name does not give the format.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw InputError("cannot open " + path + ": " + std::strerror(errno) +
+                         "; check the path");
+    }
+    struct stat status {};
+    const bool regular = ::fstat(fd, &status) == 0 && S_ISREG(status.st_mode);
+    ::close(fd);
+    if (!regular) {
+        throw InputError("cannot open " + path +
+                         ": not a regular file; check the path");
+    }
+
+    if (format == "npy") {
+        return open_npy(path);
+    }
+    if (format == "idx") {
+        return open_idx(path);
+    }
+
+    const std::string name = std::filesystem::path(path).filename().string();
+    if (name.ends_with(".npy")) {
+        return open_npy(path);
+    }
+    if (name.find("idx") != std::string::npos ||
+        name.find("-ubyte") != std::string::npos) {
+        return open_idx(path);
+    }
+    throw InputError("cannot determine the format of " + path +
+                     " from its name (expected a .npy extension, or \"idx\" "
+                     "or \"-ubyte\" in the name); pass --format npy|idx");
+}
+
+}  // namespace covdefl::io
