@@ -38,7 +38,8 @@ SAME_RESULT_TOL = 1e-10
 # tied for the sign rule, because rounding can reorder them.
 SIGN_TIE_RTOL = 1e-12
 
-# Failed conditions listed before the rest are summarised as "N more".
+# Maximum number of failed conditions printed in full. The rest are counted
+# as "N more".
 MAX_LISTED_FAILURES = 6
 
 
@@ -86,10 +87,6 @@ class ResultFolder:
         return np.load(self._file(name), allow_pickle=False)
 
 
-def format_index(values, index):
-    return f"{values[index]:.17g}"
-
-
 def check_result_shape(failures, result, k, d):
     """Check the shapes, finiteness, unit rows and sign rule of a result."""
     failures.expect(
@@ -102,16 +99,21 @@ def check_result_shape(failures, result, k, d):
     )
     failures.expect(
         result.ratios.shape == (k,),
-        f"explained_variance_ratio.npy has shape {result.ratios.shape}, expected ({k},)",
+        f"explained_variance_ratio.npy has shape {result.ratios.shape}, "
+        f"expected ({k},)",
     )
     for name, values in (
         ("eigenvalues", result.eigenvalues),
         ("components", result.components),
         ("explained_variance_ratio", result.ratios),
     ):
-        failures.expect(np.all(np.isfinite(values)), f"{name}.npy contains NaN or infinity")
+        failures.expect(
+            np.all(np.isfinite(values)), f"{name}.npy contains NaN or infinity"
+        )
     if result.mean is not None:
-        failures.expect(np.all(np.isfinite(result.mean)), "mean.npy contains NaN or infinity")
+        failures.expect(
+            np.all(np.isfinite(result.mean)), "mean.npy contains NaN or infinity"
+        )
     if result.components.ndim != 2:
         return
     for row_index, row in enumerate(result.components):
@@ -143,17 +145,20 @@ def check_sign_rule(failures, row, component):
 def check_converged(failures, result, k):
     """Check that report.json lists k components, each converged."""
     components = result.report.get("components")
-    if not failures.expect(isinstance(components, list), 'report.json has no "components" list'):
+    if not failures.expect(
+        isinstance(components, list), 'report.json has no "components" list'
+    ):
         return
     failures.expect(
         len(components) == k,
-        f'report.json lists {len(components)} components, expected {k}',
+        f"report.json lists {len(components)} components, expected {k}",
     )
     for entry in components:
         number = entry.get("component")
+        converged = entry.get("converged")
         failures.expect(
-            entry.get("converged") is True,
-            f'report.json component {number} has "converged": {json.dumps(entry.get("converged"))}',
+            converged is True,
+            f'report.json component {number} has "converged": {json.dumps(converged)}',
         )
 
 
@@ -191,14 +196,18 @@ def check_eigenvectors(failures, components, expected, atol=EIGENVECTOR_ATOL):
             continue
         row = components[index]
         if row.shape != reference.shape:
-            failures.expect(False, f"component {index + 1} has {row.size} entries, expected {reference.size}")
+            failures.expect(
+                False,
+                f"component {index + 1} has {row.size} entries, "
+                f"expected {reference.size}",
+            )
             continue
         sign = 1.0 if float(np.dot(row, reference)) >= 0.0 else -1.0
         error = float(np.abs(row - sign * reference).max())
         failures.expect(
             error <= atol,
-            f"component {index + 1} differs from the reference eigenvector by {error:.3g} "
-            f"(tolerance {atol:.3g})",
+            f"component {index + 1} differs from the reference eigenvector "
+            f"by {error:.3g} (tolerance {atol:.3g})",
         )
 
 
@@ -223,7 +232,8 @@ def check_ratios(failures, computed, expected, atol=RATIO_ATOL):
     for index, (value, reference) in enumerate(zip(computed, expected)):
         failures.expect(
             abs(value - reference) <= atol,
-            f"explained variance ratio {index + 1} is {value:.17g}, expected {reference:.17g}",
+            f"explained variance ratio {index + 1} is {value:.17g}, "
+            f"expected {reference:.17g}",
         )
 
 
@@ -261,7 +271,9 @@ def check_success(failures, result, k, d, data_input):
     if data_input:
         failures.expect(result.mean is not None, "mean.npy is missing for a data input")
     else:
-        failures.expect(result.mean is None, "mean.npy is written for an input that is not data")
+        failures.expect(
+            result.mean is None, "mean.npy is written for an input that is not data"
+        )
 
 
 def load_json(path):
@@ -278,10 +290,10 @@ def make_inputs(folder):
     by a factor of 1.69 per direction, rotated by a random orthogonal matrix
     and shifted by column offsets in [-50, 50]. Each of the top five sample
     eigenvalues is at least 0.28 times its own value away from its neighbours,
-    so a relative residual of 1e-10 bounds the sine of each eigenvector's
-    angle error by about 4e-10, far inside EIGENVECTOR_ATOL. The offsets keep
-    the column means far from zero, so a relative check of mean.npy is
-    meaningful.
+    so a relative residual r bounds the sine of each eigenvector's angle error
+    by about r / 0.28. That is 4e-10 even at --tol 1e-10, far inside
+    EIGENVECTOR_ATOL. The offsets keep the column means far from zero, so a
+    relative check of mean.npy is meaningful.
     """
     rng = np.random.default_rng(2024)
     samples, features = 200, 12
@@ -299,7 +311,8 @@ def make_inputs(folder):
     with_inf[3, 10] = np.inf  # row 4, column 11
     np.save(os.path.join(folder, "inf.npy"), with_inf)
 
-    np.save(os.path.join(folder, "integer-matrix.npy"), np.arange(24, dtype=np.int64).reshape(6, 4))
+    integers = np.arange(24, dtype=np.int64).reshape(6, 4)
+    np.save(os.path.join(folder, "integer-matrix.npy"), integers)
 
     with open(os.path.join(folder, "random-200x12.npy"), "rb") as stream:
         encoded = stream.read()
@@ -359,13 +372,16 @@ def check_same(output_a, output_b):
         ):
             pairs.append(("mean", first.mean, second.mean))
     for name, a, b in pairs:
-        if not failures.expect(a.shape == b.shape, f"{name}.npy shapes differ: {a.shape} and {b.shape}"):
+        if not failures.expect(
+            a.shape == b.shape, f"{name}.npy shapes differ: {a.shape} and {b.shape}"
+        ):
             continue
         scale = max(float(np.abs(a).max(initial=0.0)), 1.0)
         difference = float(np.abs(a - b).max(initial=0.0))
+        allowed = SAME_RESULT_TOL * scale
         failures.expect(
-            difference <= SAME_RESULT_TOL * scale,
-            f"{name}.npy differs by {difference:.3g} (tolerance {SAME_RESULT_TOL * scale:.3g})",
+            difference <= allowed,
+            f"{name}.npy differs by {difference:.3g} (tolerance {allowed:.3g})",
         )
     return failures.report()
 
@@ -375,11 +391,15 @@ def check_self_check(output):
     failures = Failures()
     report = ResultFolder(output).report
     check = report.get("check")
-    if not failures.expect(isinstance(check, dict), 'report.json has no "check" object'):
+    if not failures.expect(
+        isinstance(check, dict), 'report.json has no "check" object'
+    ):
         return failures.report()
+    valid = check.get("valid")
     failures.expect(
-        check.get("valid") is True,
-        f'report "check" has "valid": {json.dumps(check.get("valid"))} ({check.get("failure")!r})',
+        valid is True,
+        f'report "check" has "valid": {json.dumps(valid)} '
+        f'(failure {check.get("failure")!r})',
     )
     components = check.get("components", [])
     failures.expect(len(components) > 0, 'report "check" lists no components')
@@ -389,7 +409,8 @@ def check_self_check(output):
         sin_angle = entry.get("sin_angle", math.inf)
         failures.expect(
             difference < 1e-10,
-            f"component {number}: relative_eigenvalue_difference {difference:.3g} is not below 1e-10",
+            f"component {number}: relative_eigenvalue_difference "
+            f"{difference:.3g} is not below 1e-10",
         )
         failures.expect(
             sin_angle < 1e-8,
@@ -428,19 +449,23 @@ def check_not_converged(output):
         number = entry.get("component")
         residual = entry.get("relative_residual", math.inf)
         if tolerance is not None and residual > tolerance:
+            converged = entry.get("converged")
             failures.expect(
-                entry.get("converged") is False,
-                f"component {number} has relative residual {residual:.3g} above --tol "
-                f'{tolerance:.3g} but "converged": {json.dumps(entry.get("converged"))}',
+                converged is False,
+                f"component {number} has relative residual {residual:.3g} "
+                f'above --tol {tolerance:.3g} but "converged": {json.dumps(converged)}',
             )
             failures.expect(
                 entry.get("status") != "converged",
-                f'component {number} has relative residual {residual:.3g} but status "converged"',
+                f"component {number} has relative residual {residual:.3g} "
+                'but status "converged"',
             )
         if limit is not None:
+            iterations = entry.get("iterations", 0)
             failures.expect(
-                entry.get("iterations", 0) <= limit,
-                f"component {number} ran {entry.get('iterations')} iterations, above the limit {limit}",
+                iterations <= limit,
+                f"component {number} ran {iterations} iterations, "
+                f"above the limit {limit}",
             )
     return failures.report()
 
@@ -448,7 +473,7 @@ def check_not_converged(output):
 # Cases from bug reports ------------------------------------------------------
 
 def case_large_offset(failures, result, expected, k):
-    """Large common column offset: centring must not cancel the variance."""
+    """Check large common column offsets, which one-pass variance formulas cancel."""
     check_success(failures, result, k, 3, data_input=True)
     check_eigenvalues(failures, result.eigenvalues, expected["eigenvalues"])
     check_eigenvectors(failures, result.components, expected["eigenvectors"])
@@ -458,37 +483,47 @@ def case_large_offset(failures, result, expected, k):
 
 
 def case_constant_columns(failures, result, expected, k):
-    """Constant columns: zero eigenvalues, no NaN, exact zeros in the vectors."""
+    """Check constant columns, which give zero eigenvalues and must not give NaN."""
     d = expected["shape"][1]
     check_success(failures, result, k, d, data_input=True)
     check_eigenvalues(failures, result.eigenvalues, expected["eigenvalues"])
     leading = len(expected["eigenvectors"])
     check_eigenvectors(failures, result.components, expected["eigenvectors"])
+
     columns = expected["constant_columns_1based"]
     for index in range(leading):
         for column in columns:
             value = result.components[index, column - 1]
             failures.expect(
                 value == 0.0,
-                f"component {index + 1} has {value:.3g} in constant column {column}, expected exactly 0",
+                f"component {index + 1} has {value:.3g} in constant column "
+                f"{column}, expected exactly 0",
             )
+
     # The zero eigenvalues share one eigenspace, spanned by the unit vectors
     # of the constant columns.
     constant_span = np.zeros((d, d))
     for column in columns:
         constant_span[column - 1, column - 1] = 1.0
-    check_projector(failures, result.components[leading:], constant_span, "the zero-eigenvalue components")
+    check_projector(
+        failures,
+        result.components[leading:],
+        constant_span,
+        "the zero-eigenvalue components",
+    )
+
     check_ratios(failures, result.ratios, expected["explained_variance_ratio"])
     total = float(result.ratios.sum())
     failures.expect(
         abs(total - 1.0) <= RATIO_ATOL,
-        f"explained variance ratios of all {d} components sum to {total:.17g}, expected 1",
+        f"explained variance ratios of all {d} components sum to {total:.17g}, "
+        "expected 1",
     )
     check_mean(failures, result.mean, expected["mean"], rtol=1e-12)
 
 
 def case_two_samples(failures, result, expected, k):
-    """Two samples: the covariance has rank one."""
+    """Check two samples, whose covariance has rank one."""
     d = expected["shape"][1]
     check_success(failures, result, k, d, data_input=True)
     check_eigenvalues(failures, result.eigenvalues, expected["eigenvalues"])
@@ -500,19 +535,27 @@ def case_two_samples(failures, result, expected, k):
 
 
 def case_triple_eigenvalue(failures, result, expected, k):
-    """Triple top eigenvalue of 5I - J, whose all-ones vector has eigenvalue 1."""
+    """Check C = 5I - J, whose top eigenvalue 5 is triple.
+
+    The all-ones vector is the eigenvector of the smallest eigenvalue 1, so a
+    power iteration that starts there reports 1 as the largest.
+    """
     d = expected["shape"][0]
     check_success(failures, result, k, d, data_input=False)
     check_eigenvalues(failures, result.eigenvalues, expected["eigenvalues"])
     repeated = [number - 1 for number in expected["repeated_eigenvalue_components"]]
     complement = np.eye(d) - np.ones((d, d)) / d
     check_projector(failures, result.components[repeated], complement, "components 1-3")
-    check_eigenvectors(failures, result.components[len(repeated):], [expected["last_eigenvector"]])
+    check_eigenvectors(
+        failures,
+        result.components[len(repeated) :],
+        [expected["last_eigenvector"]],
+    )
     check_ratios(failures, result.ratios, expected["explained_variance_ratio"])
 
 
 def case_deflation_orthogonality(failures, result, expected, k):
-    """Deflated eigenvectors must stay orthogonal to the earlier ones."""
+    """Check that deflated eigenvectors stay orthogonal to the earlier ones."""
     d = expected["shape"][0]
     check_success(failures, result, k, d, data_input=False)
     check_eigenvalues(failures, result.eigenvalues, expected["eigenvalues"])
@@ -531,26 +574,26 @@ def check_reference_block(failures, result, block, k):
 
 
 def case_idx_images(failures, result, expected, k):
-    """MNIST-style uint8 images read as a samples x pixels matrix."""
+    """Check uint8 MNIST-style images, read as a samples x pixels matrix."""
     check_reference_block(failures, result, expected["images-5x2x3"], k)
 
 
 def case_idx_matrix(failures, result, expected, k):
-    """IDX matrix of big-endian float32 or float64 values."""
+    """Check an IDX matrix of big-endian float32 or float64 values."""
     check_reference_block(failures, result, expected["matrix-4x3"], k)
 
 
 def case_explained_ratio(failures, result, expected, k):
-    """The explained ratio divides by the trace of C, not by the kept sum."""
+    """Check that the explained ratio divides by the trace of C, not by the kept sum."""
     check_success(failures, result, k, expected["shape"][1], data_input=True)
     check_eigenvalues(failures, result.eigenvalues, expected["eigenvalues"][:k])
     check_eigenvectors(failures, result.components, expected["eigenvectors"][:k])
     check_ratios(failures, result.ratios, expected["explained_variance_ratio"][:k])
     if k < expected["shape"][1] and result.ratios.size > 0:
-        kept = float(result.ratios.sum())
+        kept_fraction = float(result.ratios.sum())
         failures.expect(
-            abs(kept - 1.0) > 1e-6,
-            f"the {k} kept components explain {kept:.17g} of the variance, "
+            abs(kept_fraction - 1.0) > 1e-6,
+            f"the {k} kept components explain {kept_fraction:.17g} of the variance, "
             "which means the ratio was divided by the kept eigenvalues only",
         )
 
@@ -560,7 +603,10 @@ CASES = {
     "constant-columns": ("constant-columns", case_constant_columns),
     "two-samples": ("too-few-samples", case_two_samples),
     "triple-eigenvalue": ("triple-eigenvalue", case_triple_eigenvalue),
-    "deflation-orthogonality": ("deflation-orthogonality", case_deflation_orthogonality),
+    "deflation-orthogonality": (
+        "deflation-orthogonality",
+        case_deflation_orthogonality,
+    ),
     "idx-images": ("idx-files", case_idx_images),
     "idx-matrix": ("idx-files", case_idx_matrix),
     "explained-ratio": ("explained-ratio", case_explained_ratio),
@@ -588,13 +634,14 @@ def main(argv):
     if command == "self-check":
         return check_self_check(arguments[0])
     if command == "synthetic":
-        return check_synthetic(arguments[0], int(arguments[1]), float(arguments[2]), int(arguments[3]))
+        output, dimension, power, k = arguments[:4]
+        return check_synthetic(output, int(dimension), float(power), int(k))
     if command == "not-converged":
         return check_not_converged(arguments[0])
     if command == "case":
         k = int(arguments[3]) if len(arguments) > 3 else None
         return check_case(arguments[0], arguments[1], arguments[2], k)
-    print(f"unknown command {command!r}; see the usage at the top of {argv[0]}")
+    print(f"unknown command {command!r}. The usage is at the top of {argv[0]}.")
     return 2
 
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end tests of the covdefl executable under mpiexec: invalid inputs,
-# results compared with NumPy, agreement across rank counts and grids, and
-# inputs from bug reports against PCA tools (tests/data/cases).
+# End-to-end tests of the covdefl executable under mpiexec. They cover invalid
+# inputs, results compared with NumPy, agreement across rank counts and grids,
+# and inputs from bug reports against PCA tools (tests/data/cases).
 #
 # Usage: run_cli_tests.sh COVDEFL MPIEXEC TEST_DATA_DIR
-# COVDEFL_MPIEXEC_FLAGS holds extra mpiexec flags separated by ';', as CMake
-# joins a list. Prints "ok - NAME" or "FAIL - NAME: REASON" per check, then
-# "N passed, M failed", and exits with 1 if any check failed.
+# COVDEFL_MPIEXEC_FLAGS contains extra mpiexec flags separated by ';', as
+# CMake joins a list. The script prints "ok - NAME" or "FAIL - NAME: REASON"
+# per check, then "N passed, M failed", and exits with 1 if any check failed.
 set -uo pipefail
 
 if (( $# != 3 )); then
@@ -26,9 +26,9 @@ python=/usr/bin/python3
 # Every covdefl run gets this many seconds, so a hang fails its check and
 # does not stall the suite.
 run_timeout=120
-# The indefinite-matrix runs must stop this fast: power iteration on
-# eigenvalues +a and -a never settles, so a slow exit means it iterated to
-# the limit.
+# Maximum seconds for a run on an indefinite matrix. Power iteration never
+# settles on eigenvalues +a and -a, so a slower exit suggests that covdefl
+# iterated to --max-iterations instead of detecting the negative eigenvalue.
 fast_error_seconds=20
 
 mpiexec_flags=()
@@ -36,8 +36,8 @@ IFS=';' read -r -a listed_flags <<< "${COVDEFL_MPIEXEC_FLAGS:-}"
 for flag in "${listed_flags[@]}"; do
     [[ -n $flag ]] && mpiexec_flags+=("$flag")
 done
-# Open MPI rejects more ranks than cores without --oversubscribe, and the
-# checks at 3 and 4 ranks run on 2-core machines.
+# Open MPI (4.1) rejects more ranks than cores without --oversubscribe, and
+# the checks at 3 and 4 ranks must also run on 2-core machines.
 if [[ " ${mpiexec_flags[*]} " != *" --oversubscribe "* ]] &&
     "$mpiexec" --version 2>&1 | grep -qE 'Open MPI|OpenRTE'; then
     mpiexec_flags+=(--oversubscribe)
@@ -50,32 +50,37 @@ trap 'exit 130' INT TERM
 passed=0
 failed=0
 run_count=0
+# Files that covdefl writes to --output, none of which an error may leave.
+result_files=(report.json components.npy eigenvalues.npy
+    explained_variance_ratio.npy mean.npy)
 
 pass() {
     echo "ok - $1"
     passed=$((passed + 1))
 }
 
+# Usage: fail NAME REASON [MORE_REASON...], joined with spaces.
 fail() {
-    echo "FAIL - $1: $2"
+    local name=$1
+    shift
+    echo "FAIL - $name: $*"
     failed=$((failed + 1))
 }
 
 # Runs covdefl on RANKS ranks with --output OUTPUT and the remaining
-# arguments. Sets run_status (124 or 137 after a timeout), run_seconds, and
-# leaves stdout and stderr in OUTPUT.stdout and OUTPUT.stderr.
+# arguments. Sets run_status (124 or 137 after a timeout) and run_seconds
+# (whole seconds), and leaves stdout and stderr in OUTPUT.stdout and
+# OUTPUT.stderr.
 run_covdefl() {
     local ranks=$1 output=$2
     shift 2
-    local start end
-    start=$(date +%s.%N)
+    local start=$SECONDS
     timeout -k 10 "$run_timeout" \
         "$mpiexec" -n "$ranks" "${mpiexec_flags[@]}" \
         "$covdefl" --output "$output" "$@" \
         >"$output.stdout" 2>"$output.stderr" </dev/null
     run_status=$?
-    end=$(date +%s.%N)
-    run_seconds=$(awk -v start="$start" -v end="$end" 'BEGIN { printf "%.1f", end - start }')
+    run_seconds=$((SECONDS - start))
 }
 
 # Sets output to a result folder path that no earlier run used. It sets a
@@ -93,9 +98,9 @@ is_timeout() {
     [[ $1 -eq 124 || $1 -eq 137 ]]
 }
 
-# Checks a finished run of an invalid invocation: covdefl must exit with 1,
-# print exactly one "covdefl: error:" line that matches every ';'-separated
-# extended regular expression in PATTERNS, and write no result file.
+# Checks that a finished run of an invalid invocation exited with 1, printed
+# exactly one "covdefl: error:" line that matches every ';'-separated
+# extended regular expression in PATTERNS, and wrote no result file.
 # Usage: check_error_run NAME OUTPUT PATTERNS
 check_error_run() {
     local name=$1 output=$2 patterns=$3
@@ -122,7 +127,7 @@ check_error_run() {
     done
 
     local file
-    for file in report.json components.npy eigenvalues.npy explained_variance_ratio.npy mean.npy; do
+    for file in "${result_files[@]}"; do
         [[ -e $output/$file ]] && reasons+=("$file was written")
     done
 
@@ -131,7 +136,7 @@ check_error_run() {
     else
         local joined
         joined=$(printf '%s; ' "${reasons[@]}")
-        fail "$name" "${joined%; } [stderr: $(first_error_line "$output")]"
+        fail "$name" "${joined%; }" "[stderr: $(first_error_line "$output")]"
     fi
 }
 
@@ -159,7 +164,8 @@ run_expecting_success() {
         return 1
     fi
     if [[ $run_status -ne 0 ]]; then
-        fail "$name" "exit status $run_status, expected 0 [stderr: $(first_error_line "$output")]"
+        fail "$name" "exit status $run_status, expected 0" \
+            "[stderr: $(first_error_line "$output")]"
         return 1
     fi
     return 0
@@ -194,7 +200,7 @@ expect_result() {
     last_output=$output
     local i
     for i in "${!check_arguments[@]}"; do
-        [[ ${check_arguments[$i]} == OUTPUT ]] && check_arguments[$i]=$last_output
+        [[ ${check_arguments[$i]} == OUTPUT ]] && check_arguments[i]=$last_output
     done
     run_expecting_success "$name" "$ranks" "$last_output" "$@" || return 1
     python_check "$name" "${check_arguments[@]}"
@@ -258,7 +264,8 @@ for ranks in 1 2; do
         --input "$random" --grid 3x1
 done
 
-# Errors found while the data are spread over more ranks than blocks.
+# Repeat some of the errors on 3 and 4 ranks. The small block sizes spread
+# the matrices over every rank.
 for ranks in 3 4; do
     expect_error "missing file" "$ranks" 'missing\.npy' \
         --input "$inputs/missing.npy"
@@ -267,7 +274,8 @@ for ranks in 3 4; do
     expect_error "infinity in data" "$ranks" 'inf\.npy;row 4;column 11' \
         --input "$inputs/inf.npy" --components 2 --block-size 5
     expect_error "non-symmetric covariance" "$ranks" 'not-symmetric\.npy' \
-        --input "$inputs/not-symmetric.npy" --input-kind covariance --block-size 1
+        --input "$inputs/not-symmetric.npy" --input-kind covariance \
+        --components 2 --block-size 1
     expect_error "one sample" "$ranks" 'one-sample\.npy;at least 2' \
         --input "$inputs/one-sample.npy" --components 1
 done
@@ -297,7 +305,8 @@ for grid in 1x2 2x1; do
         --input "$random" --components 5 --block-size 5 --grid "$grid"
     grid_output[$grid]=$last_output
 done
-compare_outputs "random data grid 1x2 equals 2x1" "${grid_output[1x2]}" "${grid_output[2x1]}"
+compare_outputs "random data grid 1x2 equals 2x1" \
+    "${grid_output[1x2]}" "${grid_output[2x1]}"
 
 for ranks in 1 2; do
     expect_result "random data --check" "$ranks" data OUTPUT "$random" 5 -- \
@@ -329,7 +338,8 @@ for ranks in 1 2; do
     if is_timeout "$run_status"; then
         fail "$name" "hung (no exit within ${run_timeout} s)"
     elif [[ $run_status -ne 3 ]]; then
-        fail "$name" "exit status $run_status, expected 3 [stderr: $(first_error_line "$output")]"
+        fail "$name" "exit status $run_status, expected 3" \
+            "[stderr: $(first_error_line "$output")]"
     elif grep -q 'covdefl: error:' "$output.stderr"; then
         fail "$name" "exit status 3 with an error line: $(first_error_line "$output")"
     else
@@ -340,12 +350,14 @@ done
 # --- Cases from bug reports -----------------------------------------------
 
 for ranks in 1 2; do
-    # Large common offset: exact mean, no cancellation in the covariance.
+    # A large common offset must not cancel the covariance, and the mean
+    # must be exact.
     expect_result "large offset" "$ranks" case large-offset OUTPUT "$cases_dir" 3 -- \
         --input "$cases_dir/large-offset/data.npy" --components 3
 
     # Constant columns give zero eigenvalues and must not produce NaN.
-    expect_result "constant columns" "$ranks" case constant-columns OUTPUT "$cases_dir" 5 -- \
+    expect_result "constant columns" "$ranks" \
+        case constant-columns OUTPUT "$cases_dir" 5 -- \
         --input "$cases_dir/constant-columns/data.npy" --components 5
 
     # One sample leaves the divisor n - 1 at zero, two give rank one.
@@ -354,34 +366,39 @@ for ranks in 1 2; do
     expect_result "two samples" "$ranks" case two-samples OUTPUT "$cases_dir" 2 -- \
         --input "$cases_dir/too-few-samples/two-samples.npy" --components 2
 
-    # C = 5I - J: the all-ones vector is an eigenvector of the smallest
-    # eigenvalue, below a triple eigenvalue 5.
-    expect_result "triple eigenvalue" "$ranks" case triple-eigenvalue OUTPUT "$cases_dir" 4 -- \
-        --input "$cases_dir/triple-eigenvalue/cov.npy" --input-kind covariance --components 4
+    # In C = 5I - J the all-ones vector is the eigenvector of the smallest
+    # eigenvalue 1, and the largest eigenvalue 5 is triple.
+    expect_result "triple eigenvalue" "$ranks" \
+        case triple-eigenvalue OUTPUT "$cases_dir" 4 -- \
+        --input "$cases_dir/triple-eigenvalue/cov.npy" --input-kind covariance \
+        --components 4
 
-    # Indefinite symmetric matrices with eigenvalues +a and -a: power
-    # iteration oscillates, so covdefl must reject them quickly.
+    # Power iteration oscillates on symmetric matrices with eigenvalues +a
+    # and -a, so covdefl must reject them quickly as indefinite.
     for matrix in plusminus3 path3; do
         expect_error "indefinite $matrix" "$ranks" 'positive semidefinite' \
             --input "$cases_dir/indefinite-covariance/$matrix.npy" \
             --input-kind covariance --components 2
-        if (( $(awk -v s="$run_seconds" -v limit="$fast_error_seconds" 'BEGIN { print (s > limit) }') )); then
-            fail "indefinite $matrix np=$ranks speed" "took $run_seconds s, expected under $fast_error_seconds s"
+        if (( run_seconds > fast_error_seconds )); then
+            fail "indefinite $matrix np=$ranks speed" \
+                "took $run_seconds s, expected at most $fast_error_seconds s"
         else
             pass "indefinite $matrix np=$ranks speed"
         fi
     done
 
     # Deflation must keep the eigenvectors orthogonal.
-    expect_result "deflation orthogonality" "$ranks" case deflation-orthogonality OUTPUT "$cases_dir" 3 -- \
-        --input "$cases_dir/deflation-orthogonality/cov.npy" --input-kind covariance --components 3
+    expect_result "deflation orthogonality" "$ranks" \
+        case deflation-orthogonality OUTPUT "$cases_dir" 3 -- \
+        --input "$cases_dir/deflation-orthogonality/cov.npy" --input-kind covariance \
+        --components 3
 
     # NaN at row 3, column 2 (1-based).
     expect_error "NaN case" "$ranks" 'nan\.npy;row 3;column 2' \
         --input "$cases_dir/nonfinite-input/nan.npy" --components 2
 
-    # MNIST IDX files: good ones, and broken ones that must be rejected
-    # with 64-bit, overflow-checked sizes.
+    # Good MNIST IDX files, and broken ones that covdefl must reject by
+    # computing the sizes in 64 bits with overflow checks.
     idx=$cases_dir/idx-files
     expect_result "idx images" "$ranks" case idx-images OUTPUT "$cases_dir" 4 -- \
         --input "$idx/images-5x2x3.idx3-ubyte" --components 4
@@ -390,8 +407,8 @@ for ranks in 1 2; do
     expect_result "idx float32 matrix" "$ranks" case idx-matrix OUTPUT "$cases_dir" 3 -- \
         --input "$idx/matrix-4x3.idx2-float" --format idx --components 3
 
-    # A gzip stream under an uncompressed name: covdefl may decompress it
-    # (then the results equal the plain file's) or reject it.
+    # covdefl may decompress a gzip stream under an uncompressed name (then
+    # the results equal the plain file's) or reject it.
     name="idx gzipped images np=$ranks"
     new_output
     run_covdefl "$ranks" "$output" --input "$idx/gzipped-images.idx3-ubyte" --components 4
@@ -414,7 +431,8 @@ for ranks in 1 2; do
 
     # The explained ratio divides by the trace of C for every k.
     for k in 1 2 3; do
-        expect_result "explained ratio k=$k" "$ranks" case explained-ratio OUTPUT "$cases_dir" "$k" -- \
+        expect_result "explained ratio k=$k" "$ranks" \
+            case explained-ratio OUTPUT "$cases_dir" "$k" -- \
             --input "$cases_dir/explained-ratio/data.npy" --components "$k"
     done
 done
@@ -422,11 +440,15 @@ done
 # Block size 1 on 3 and 4 ranks spreads even a 3 x 3 or 4 x 4 matrix over
 # the whole grid.
 for ranks in 3 4; do
-    expect_result "large offset block 1" "$ranks" case large-offset OUTPUT "$cases_dir" 3 -- \
+    expect_result "large offset block 1" "$ranks" \
+        case large-offset OUTPUT "$cases_dir" 3 -- \
         --input "$cases_dir/large-offset/data.npy" --components 3 --block-size 1
-    expect_result "triple eigenvalue block 1" "$ranks" case triple-eigenvalue OUTPUT "$cases_dir" 4 -- \
-        --input "$cases_dir/triple-eigenvalue/cov.npy" --input-kind covariance --components 4 --block-size 1
-    expect_result "constant columns block 1" "$ranks" case constant-columns OUTPUT "$cases_dir" 5 -- \
+    expect_result "triple eigenvalue block 1" "$ranks" \
+        case triple-eigenvalue OUTPUT "$cases_dir" 4 -- \
+        --input "$cases_dir/triple-eigenvalue/cov.npy" --input-kind covariance \
+        --components 4 --block-size 1
+    expect_result "constant columns block 1" "$ranks" \
+        case constant-columns OUTPUT "$cases_dir" 5 -- \
         --input "$cases_dir/constant-columns/data.npy" --components 5 --block-size 1
     expect_error "indefinite plusminus3 block 1" "$ranks" 'positive semidefinite' \
         --input "$cases_dir/indefinite-covariance/plusminus3.npy" \
