@@ -12,7 +12,7 @@ namespace covdefl {
 
 // A distributed n x d data matrix read from a file (rows are samples).
 // Collective. Each rank reads only the rows of its process row, keeping the
-// columns of its process column, so no rank holds the whole matrix when the
+// columns of its process column, so no rank stores the whole matrix when the
 // grid has more than one process. Throws a collective Error on every rank
 // when any rank fails: a missing or malformed file, or a NaN or infinity
 // (the message names the row and column, 1-based).
@@ -21,10 +21,10 @@ BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& format, int block_size);
 
 // Subtracts the column means from `x` in place and returns the means
-// (length d, on every rank). Two passes: the means come from a reduction of
-// the raw column sums first, then a second reduction of the centred sums
-// removes the rounding left by the first, so a large common offset does not
-// cancel the digits of the spread.
+// (length d, on every rank). The means come from a reduction of the raw
+// column sums. A second reduction of the centred sums then removes the
+// rounding left by the first, so a large common offset does not cancel the
+// digits of the spread.
 std::vector<double> center_columns(BlockCyclicMatrix& x);
 
 // Returns C = xᵀ x / (n − 1) for a centred n x d matrix `x`, as a d x d

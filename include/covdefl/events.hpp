@@ -1,5 +1,5 @@
-// What the solver reports while it runs: plain numbers, no MPI, so the
-// rank-0 tracker can consume them and be tested on its own.
+// Solver events: plain numbers without MPI types, so the rank-0 tracker
+// can consume them and be tested on its own.
 #pragma once
 
 #include <string>
@@ -16,7 +16,7 @@ struct IterationRecord {
     double step_norm = 0.0;          // ‖v_new − v‖, the change of the iterate
 };
 
-// How a component's sub-routine ended.
+// Outcome of a component's sub-routine.
 enum class ComponentStatus {
     converged,       // ‖Âv − θv‖ ≤ tol·|θ| (or at the rounding floor)
     iteration_limit  // stopped at --max-iterations, not converged

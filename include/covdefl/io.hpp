@@ -26,7 +26,7 @@ struct NpyHeader {
     std::uint64_t data_offset = 0;  // bytes from file start to the first element
 };
 
-// Parses the header at the start of a `.npy` file. `bytes` holds the first
+// Parses the header at the start of a `.npy` file. `bytes` contains the first
 // `size` bytes of the file (at least the whole header when it is complete).
 // Throws InputError naming `path` on a bad magic string, an unsupported
 // version, a malformed dictionary, an unsupported dtype (the message names
@@ -70,8 +70,8 @@ public:
                            double* out) = 0;
 };
 
-// Opens `path` as a `.npy` file holding a 2-D float64 array in C order
-// (little- or big-endian). The file size is checked against the header
+// Opens `path` as a `.npy` file that contains a 2-D float64 or float32
+// array in C order (little- or big-endian). The file size is checked against the header
 // before any data is read.
 std::unique_ptr<RowSource> open_npy(const std::string& path);
 

@@ -27,7 +27,7 @@ int main(int argc, char** argv)
             std::fprintf(stderr, "covdefl: internal error on rank %d: %s\n",
                          rank, e.what());
         }
-        // Only this rank knows of the failure; the others may be waiting in
+        // Only this rank has seen the failure; the others may be waiting in
         // a collective, so the whole job stops here.
         std::fflush(stderr);
         MPI_Abort(MPI_COMM_WORLD, covdefl::exit_error);

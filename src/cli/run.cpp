@@ -69,7 +69,7 @@ po::options_description describe_options(RunOptions& o)
         ("components,k",
          po::value(&o.deflation.components)->default_value(10),
          "number K of principal components, 1 <= K <= d")
-        ("tol", po::value(&o.deflation.tolerance)->default_value(1e-12),
+        ("tol", po::value(&o.deflation.tolerance)->default_value(1e-12, "1e-12"),
          "stop a component when ||Av - θv|| <= tol·|θ| (relative residual, "
          "dimensionless)")
         ("max-iterations",

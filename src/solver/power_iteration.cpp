@@ -38,10 +38,10 @@ std::string not_psd_message(int component, const std::string& detail)
 
 }  // namespace
 
-// Each iteration costs one PDSYMV (reads the lower triangle of the local
-// d²/P entries once, 2d² flops in all), O(d/P) local vector work on process
-// column 0, two MPI_Allreduce calls of 2 and 3 doubles, and one MPI_Bcast of
-// the decision.
+// Cost of one iteration: one PDSYMV, which reads the stored lower triangle
+// once (about d²/2 entries over all ranks, 2d² flops). Then O(d/P) vector
+// work on process column 0, two MPI_Allreduce calls of 2 and 3 doubles, and
+// one MPI_Bcast of the decision.
 ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
                                        DistVector& v, int component,
                                        const StoppingRule& rule,
