@@ -33,6 +33,27 @@ struct ComponentSummary {
     double tolerance = 0.0;      // the stopping threshold that applied
     ComponentStatus status = ComponentStatus::converged;
     double seconds = 0.0;        // wall time of this component
+
+    // Measured against the original matrix Σ after the sub-routine ends,
+    // from Σ vk = Âk vk + Σ_{j<k} θj (vjᵀvk) vj, so no copy of Σ is kept.
+    double original_rayleigh_quotient = 0.0;  // θ'k = vkᵀ Σ vk
+    double original_residual_norm = 0.0;      // ‖Σ vk − θ'k vk‖
+    double max_overlap = 0.0;       // max_{j<k} |vjᵀ vk|
+    double deflation_leak = 0.0;    // Σ_{j<k} θj (vjᵀ vk)²
+    double start_overlap = 0.0;     // |x0ᵀ vk| for the unit start vector x0
+    // True for the extra component K + 1 that only serves as the estimate
+    // of λK+1 for the gap of component K; it is not an output.
+    bool probe = false;
+};
+
+// Chooses the relative stopping tolerance of each component on rank 0;
+// the driver broadcasts the choice so every rank uses the same value.
+class ToleranceSchedule {
+public:
+    virtual ~ToleranceSchedule() = default;
+    // Tolerance for component `component` (0-based), given the summaries
+    // of the components before it.
+    virtual double tolerance_for(int component) = 0;
 };
 
 // Receives the solver's events on rank 0 (the other ranks pass none).

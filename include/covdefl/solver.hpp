@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "covdefl/error.hpp"
@@ -79,6 +80,9 @@ struct DeflationOptions {
     double tolerance = 1e-12;
     int max_iterations = 10000;
     std::uint64_t seed = 42;
+    // Also compute component K + 1 (when K < d) to estimate λK+1; it is
+    // returned in DeflationResult::probe and not deflated.
+    bool probe = false;
 };
 
 // Result of the deflation run. `vectors` are distributed; the summaries are
@@ -86,16 +90,20 @@ struct DeflationOptions {
 struct DeflationResult {
     std::vector<ComponentSummary> components;
     std::vector<DistVector> vectors;
+    std::optional<ComponentSummary> probe;
 };
 
 // Runs Hotelling's deflation for options.components steps on `op`, which
 // ends deflated by every component. Each start vector is a seeded Gaussian
 // vector (the same for every rank count and grid shape) made orthogonal to
 // the components already found. Collective.
+// When `schedule` is not null (rank 0 only; other ranks pass null), it
+// chooses each component's tolerance in place of options.tolerance.
 DeflationResult run_deflation(DeflatedOperator& op,
                               const DeflationOptions& options,
                               EigenSubroutine& subroutine,
-                              SolveObserver* observer);
+                              SolveObserver* observer,
+                              ToleranceSchedule* schedule = nullptr);
 
 // Fills `v` with the seeded start vector of component k (not normalised).
 void seeded_start_vector(DistVector& v, std::uint64_t seed, int component);

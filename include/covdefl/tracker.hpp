@@ -2,8 +2,10 @@
 // and summarises each component. It uses no MPI.
 #pragma once
 
+#include <optional>
 #include <vector>
 
+#include "covdefl/bounds.hpp"
 #include "covdefl/events.hpp"
 #include "covdefl/json.hpp"
 
@@ -31,15 +33,26 @@ public:
         return components_;
     }
 
+    // The extra component K + 1, when it was computed.
+    const std::optional<ComponentTrack>& probe() const { return probe_; }
+
+    // Evaluates the error bounds of every finished component for a matrix
+    // of dimension d.
+    std::vector<ComponentBounds> bounds(int dimension) const;
+
     // Total iterations over all components recorded so far.
     long long total_iterations() const;
 
     // Writes the "components" array of the report; with `history`, each
-    // component also lists its per-iteration values.
-    void write_json(JsonWriter& json, bool history) const;
+    // component also lists its per-iteration values. `bounds` and
+    // `actual` (may be null) add each component's bounds and actual errors.
+    void write_json(JsonWriter& json, bool history,
+                    const std::vector<ComponentBounds>* bounds = nullptr,
+                    const std::vector<ActualError>* actual = nullptr) const;
 
 private:
     std::vector<ComponentTrack> components_;
+    std::optional<ComponentTrack> probe_;
 };
 
 }  // namespace covdefl

@@ -123,7 +123,8 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
                          "usage: mpirun -np N covdefl [options]\n\n"
                       << options
                       << "\nExit status: 0 success, 1 error, 3 results "
-                         "written but some component did not converge.\n";
+                         "written but some component did not converge, 4 "
+                         "with --check: a bound is below the actual error.\n";
         }
         return std::nullopt;
     }
@@ -203,6 +204,13 @@ public:
     {
         tracker_.on_component(s);
         if (quiet_) {
+            return;
+        }
+        if (s.probe) {
+            std::printf("component %d (estimate of the next eigenvalue for "
+                        "the bounds): eigenvalue %.10e, %d iterations\n",
+                        s.component + 1, s.eigenvalue, s.iterations);
+            std::fflush(stdout);
             return;
         }
         std::printf("component %d/%d: eigenvalue %.10e, %d iterations, "
@@ -311,7 +319,11 @@ void write_report(const std::string& path, const RunOptions& o,
                   const ProcessGrid& grid, const Problem& problem,
                   double total_variance, const Tracker& tracker,
                   const std::vector<double>& explained,
-                  const ReferenceCheck* check, const StageTimes& times)
+                  const ReferenceCheck* check,
+                  const std::vector<ComponentBounds>& bounds,
+                  const std::vector<ActualError>* actual,
+                  const std::vector<std::string>& defects,
+                  const StageTimes& times)
 {
     const std::string temporary = path + ".tmp";
     {
@@ -349,7 +361,27 @@ void write_report(const std::string& path, const RunOptions& o,
         json.field("total_variance", total_variance);
         json.field("explained_variance_ratio", explained);
         json.key("components");
-        tracker.write_json(json, o.history);
+        tracker.write_json(json, o.history, &bounds, actual);
+        if (tracker.probe()) {
+            const ComponentSummary& p = tracker.probe()->summary;
+            json.key("next_eigenvalue_estimate");
+            json.begin_object();
+            json.field("component", p.component + 1);
+            json.field("eigenvalue", p.eigenvalue);
+            json.field("iterations", p.iterations);
+            json.field("residual_norm", p.residual_norm);
+            json.field("original_rayleigh_quotient",
+                       p.original_rayleigh_quotient);
+            json.field("original_residual_norm", p.original_residual_norm);
+            json.field("converged", p.status == ComponentStatus::converged);
+            json.end_object();
+        }
+        json.key("bound_defects");
+        json.begin_array();
+        for (const std::string& defect : defects) {
+            json.value(defect);
+        }
+        json.end_array();
         if (check != nullptr) {
             json.key("check");
             json.begin_object();
@@ -397,6 +429,49 @@ void write_report(const std::string& path, const RunOptions& o,
         }
     }
     std::filesystem::rename(temporary, path);
+}
+
+// A bound as a table cell; a vacuous one shows its formula's value, when
+// finite, marked with '*' (not a guarantee).
+std::string format_bound(const Bound& bound, double formula)
+{
+    char text[32];
+    if (bound.valid) {
+        std::snprintf(text, sizeof text, "%.2e", bound.value);
+    } else if (std::isfinite(formula) && formula > 0.0) {
+        std::snprintf(text, sizeof text, "%.2e*", formula);
+    } else {
+        return "vacuous";
+    }
+    return text;
+}
+
+void print_bounds(const std::vector<ComponentBounds>& bounds,
+                  const std::vector<ActualError>* actual)
+{
+    std::printf("\n%4s  %10s  %10s  %10s  %10s  %10s  %10s", "k", "gap est.",
+                "amplif.", "|δ| bound", "direct", "agnostic", "power it.");
+    if (actual != nullptr) {
+        std::printf("  %10s", "actual");
+    }
+    std::printf("\n");
+    for (std::size_t k = 0; k < bounds.size(); ++k) {
+        const ComponentBounds& b = bounds[k];
+        std::printf("%4zu  %10.3e  %10.3e  %10s  %10s  %10s  %10s", k + 1,
+                    b.gap_lower, b.amplification,
+                    format_bound(b.subroutine_error, 0.0).c_str(),
+                    format_bound(b.direct, 0.0).c_str(),
+                    format_bound(b.agnostic, b.agnostic_formula).c_str(),
+                    format_bound(b.power, b.power_formula).c_str());
+        if (actual != nullptr) {
+            std::printf("  %10.3e", (*actual)[k].vector_error);
+        }
+        std::printf("\n");
+    }
+    std::printf("Bounds on ‖vk − uk‖ use measured stand-ins for the "
+                "eigenvalues and gaps, so they are estimates.\n* the "
+                "theorem's hypothesis is not met: the formula's value, not a "
+                "guarantee (report.json gives the reason).\n");
 }
 
 void print_table(const Tracker& tracker, const std::vector<double>& explained,
@@ -474,9 +549,11 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     Tracker tracker;
     ProgressReporter reporter(tracker, o.deflation.components, o.quiet);
     double start = MPI_Wtime();
+    DeflationOptions deflation = o.deflation;
+    deflation.probe = true;
     ExplicitDeflation op(*problem.covariance);
     PowerIteration power;
-    DeflationResult result = run_deflation(op, o.deflation, power,
+    DeflationResult result = run_deflation(op, deflation, power,
                                            rank == 0 ? &reporter : nullptr);
     times.solve = MPI_Wtime() - start;
     problem.covariance.reset();
@@ -515,6 +592,37 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     for (const ComponentSummary& s : result.components) {
         all_converged = all_converged && s.status == ComponentStatus::converged;
     }
+    // Bounds and, with a trusted reference, the actual errors (rank 0).
+    std::vector<ComponentBounds> bounds;
+    std::vector<ActualError> actual;
+    std::vector<std::string> defects;
+    if (rank == 0) {
+        bounds = tracker.bounds(d);
+        if (check && check->valid) {
+            for (std::size_t i = 0; i < check->components.size(); ++i) {
+                const ComponentCheck& c = check->components[i];
+                ActualError error;
+                error.vector_error = chord_from_sine(c.sin_angle);
+                error.eigenvalue_error = std::abs(
+                    result.components[i].eigenvalue - c.reference_eigenvalue);
+                // PDSYEVR's pairs are accurate to about its residual
+                // (times λ1) over the gap, plus its loss of orthogonality.
+                const double reference_residual =
+                    check->max_residual *
+                    std::abs(check->components[0].reference_eigenvalue);
+                const double gap = bounds[i].original_gap;
+                error.vector_uncertainty =
+                    check->max_orthogonality +
+                    (gap > 0.0 ? reference_residual / gap : 0.0);
+                error.eigenvalue_uncertainty = reference_residual;
+                actual.push_back(error);
+            }
+            defects = find_bound_defects(bounds, actual);
+        }
+    }
+    int defect_count = static_cast<int>(defects.size());
+    mpi::check(MPI_Bcast(&defect_count, 1, MPI_INT, 0, comm), "MPI_Bcast");
+
     mpi::run_agreed(comm, [&] {
         if (rank != 0) {
             return;
@@ -544,8 +652,15 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         times.write = MPI_Wtime() - start;
         write_report((folder / "report.json").string(), o, grid, problem,
                      total_variance, tracker, explained,
-                     check ? &*check : nullptr, times);
+                     check ? &*check : nullptr, bounds,
+                     actual.empty() ? nullptr : &actual, defects, times);
         print_table(tracker, explained, check ? &*check : nullptr);
+        if (!o.quiet) {
+            print_bounds(bounds, actual.empty() ? nullptr : &actual);
+        }
+        for (const std::string& defect : defects) {
+            std::fprintf(stderr, "covdefl: DEFECT: %s\n", defect.c_str());
+        }
         if (!o.quiet) {
             std::printf("\ntime: read %.3f s, covariance %.3f s, solve %.3f s, "
                         "check %.3f s, write %.3f s\nresults in %s\n",
@@ -560,6 +675,9 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         }
         std::fflush(stdout);
     });
+    if (defect_count > 0) {
+        return exit_bound_defect;
+    }
     return all_converged ? exit_success : exit_not_converged;
 }
 

@@ -60,10 +60,87 @@ std::vector<double> gather_to_root(const DistVector& v, int root)
     return full;
 }
 
+namespace {
+
+// Fills the measurements against the original matrix Σ into `summary`:
+// Σv = Âk v + Σ_{j<k} θj (vjᵀv) vj, θ' = vᵀΣv and ‖Σv − θ'v‖, with the
+// overlaps of v with the earlier components and with the start vector.
+// Costs one product with Âk and three reductions.
+void measure_against_original(const DeflatedOperator& op,
+                              const DistVector& v, const DistVector& start,
+                              const DeflationResult& earlier,
+                              ComponentSummary& summary)
+{
+    const int local = v.local_size();
+    const std::size_t k = earlier.vectors.size();
+    DistVector sigma_v(op.grid(), op.dimension(), op.block_size());
+    op.apply(v, sigma_v);
+
+    // c_j = vjᵀv for j < k, then x0ᵀv.
+    std::vector<double> overlaps(k + 1, 0.0);
+    for (std::size_t j = 0; j < k; ++j) {
+        const double* vj = earlier.vectors[j].data();
+        for (int i = 0; i < local; ++i) {
+            overlaps[j] += vj[i] * v.data()[i];
+        }
+    }
+    for (int i = 0; i < local; ++i) {
+        overlaps[k] += start.data()[i] * v.data()[i];
+    }
+    mpi::sum_all(op.grid().comm(), overlaps.data(),
+                 static_cast<int>(overlaps.size()));
+
+    // Σv = Âk v + Σ_j θj c_j vj
+    summary.max_overlap = 0.0;
+    summary.deflation_leak = 0.0;
+    for (std::size_t j = 0; j < k; ++j) {
+        const double theta_j = earlier.components[j].eigenvalue;
+        const double coefficient = theta_j * overlaps[j];
+        const double* vj = earlier.vectors[j].data();
+        for (int i = 0; i < local; ++i) {
+            sigma_v.data()[i] += coefficient * vj[i];
+        }
+        summary.max_overlap =
+            std::max(summary.max_overlap, std::abs(overlaps[j]));
+        summary.deflation_leak += theta_j * overlaps[j] * overlaps[j];
+    }
+    summary.start_overlap = std::abs(overlaps[k]);
+
+    // θ' = vᵀΣv, then ‖Σv − θ'v‖
+    const double theta = dot(v, sigma_v);
+    double sum = 0.0;
+    for (int i = 0; i < local; ++i) {
+        const double r = sigma_v.data()[i] - theta * v.data()[i];
+        sum += r * r;
+    }
+    mpi::sum_all(op.grid().comm(), &sum, 1);
+    summary.original_rayleigh_quotient = theta;
+    summary.original_residual_norm = std::sqrt(sum);
+}
+
+// Rank 0's tolerance for component k, the same on every rank.
+double agreed_tolerance(const DeflatedOperator& op, ToleranceSchedule* schedule,
+                        int k, double fallback)
+{
+    int has_schedule = schedule != nullptr ? 1 : 0;
+    mpi::check(MPI_Bcast(&has_schedule, 1, MPI_INT, 0, op.grid().comm()),
+               "MPI_Bcast");
+    if (has_schedule == 0) {
+        return fallback;
+    }
+    double tolerance = schedule != nullptr ? schedule->tolerance_for(k) : 0.0;
+    mpi::check(MPI_Bcast(&tolerance, 1, MPI_DOUBLE, 0, op.grid().comm()),
+               "MPI_Bcast");
+    return tolerance;
+}
+
+}  // namespace
+
 DeflationResult run_deflation(DeflatedOperator& op,
                               const DeflationOptions& options,
                               EigenSubroutine& subroutine,
-                              SolveObserver* observer)
+                              SolveObserver* observer,
+                              ToleranceSchedule* schedule)
 {
     const int n = op.dimension();
     if (options.components < 1 || options.components > n) {
@@ -75,20 +152,32 @@ DeflationResult run_deflation(DeflatedOperator& op,
     }
     DeflationResult result;
     StoppingRule rule;
-    rule.tolerance = options.tolerance;
     rule.max_iterations = options.max_iterations;
-    for (int k = 0; k < options.components; ++k) {
+    const int steps =
+        options.components + (options.probe && options.components < n ? 1 : 0);
+    for (int k = 0; k < steps; ++k) {
+        const bool probe = k == options.components;
         DistVector v(op.grid(), n, op.block_size());
         seeded_start_vector(v, options.seed, k);
         orthonormalize_against(v, result.vectors);
+        DistVector start = v;
 
+        rule.tolerance = probe ? options.tolerance
+                               : agreed_tolerance(op, schedule, k,
+                                                  options.tolerance);
         ComponentSummary summary =
             subroutine.solve(op, v, k, rule, observer);
+        summary.probe = probe;
         if (k == 0) {
             rule.scale = std::abs(summary.eigenvalue);
         }
+        measure_against_original(op, v, start, result, summary);
         if (observer != nullptr) {
             observer->on_component(summary);
+        }
+        if (probe) {
+            result.probe = summary;
+            break;
         }
         // Âk+1 = Âk − θk vk vkᵀ
         op.deflate(summary.eigenvalue, v);

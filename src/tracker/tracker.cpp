@@ -45,6 +45,25 @@ void Tracker::on_component(const ComponentSummary& summary)
     }
     track.summary = summary;
     track.finished = true;
+    if (summary.probe) {
+        probe_ = std::move(track);
+        components_.pop_back();
+    }
+}
+
+std::vector<ComponentBounds> Tracker::bounds(int dimension) const
+{
+    std::vector<ComponentSummary> summaries;
+    std::vector<std::vector<double>> histories;
+    for (const ComponentTrack& track : components_) {
+        summaries.push_back(track.summary);
+        histories.push_back(track.residual_norms);
+    }
+    std::optional<ComponentSummary> probe;
+    if (probe_) {
+        probe = probe_->summary;
+    }
+    return evaluate_bounds(summaries, histories, probe, dimension);
 }
 
 long long Tracker::total_iterations() const
@@ -56,10 +75,58 @@ long long Tracker::total_iterations() const
     return total;
 }
 
-void Tracker::write_json(JsonWriter& json, bool history) const
+namespace {
+
+void write_bound(JsonWriter& json, const std::string& name, const Bound& b)
+{
+    json.key(name);
+    json.begin_object();
+    if (b.valid) {
+        json.field("value", b.value);
+    } else {
+        json.key("value");
+        json.null();
+        json.field("vacuous", b.reason);
+    }
+    json.end_object();
+}
+
+void write_bounds(JsonWriter& json, const ComponentBounds& b)
+{
+    json.key("estimates");
+    json.begin_object();
+    json.field("eigenvalue_lower", b.eigenvalue_lower);
+    json.field("eigenvalue_upper", b.eigenvalue_upper);
+    json.field("gap_lower", b.gap_lower);
+    json.field("deflated_gap", b.deflated_gap);
+    json.field("original_gap", b.original_gap);
+    json.field("convergence_ratio", b.convergence_ratio);
+    json.field("ratio_estimate", b.ratio_estimate);
+    json.field("amplification", b.amplification);
+    json.field("c0", b.c0_estimate);
+    json.field("required_iterations", b.required_iterations);
+    json.end_object();
+    json.key("bounds");
+    json.begin_object();
+    write_bound(json, "subroutine_error", b.subroutine_error);
+    write_bound(json, "direct", b.direct);
+    write_bound(json, "eigenvalue_error", b.eigenvalue_error);
+    write_bound(json, "agnostic", b.agnostic);
+    json.field("agnostic_formula", b.agnostic_formula);
+    write_bound(json, "power_iteration", b.power);
+    json.field("power_iteration_formula", b.power_formula);
+    json.end_object();
+}
+
+}  // namespace
+
+void Tracker::write_json(JsonWriter& json, bool history,
+                         const std::vector<ComponentBounds>* bounds,
+                         const std::vector<ActualError>* actual) const
 {
     json.begin_array();
-    for (const ComponentTrack& track : components_) {
+    for (std::size_t k = 0; k < components_.size(); ++k) {
+        const ComponentTrack& track = components_[k];
         const ComponentSummary& s = track.summary;
         json.begin_object();
         json.field("component", s.component + 1);
@@ -73,6 +140,20 @@ void Tracker::write_json(JsonWriter& json, bool history) const
         json.field("converged", s.status == ComponentStatus::converged);
         json.field("status", to_string(s.status));
         json.field("seconds", s.seconds);
+        json.field("original_rayleigh_quotient", s.original_rayleigh_quotient);
+        json.field("original_residual_norm", s.original_residual_norm);
+        json.field("max_overlap_with_earlier", s.max_overlap);
+        json.field("start_overlap", s.start_overlap);
+        if (bounds != nullptr && k < bounds->size()) {
+            write_bounds(json, (*bounds)[k]);
+        }
+        if (actual != nullptr && k < actual->size()) {
+            json.key("actual");
+            json.begin_object();
+            json.field("vector_error", (*actual)[k].vector_error);
+            json.field("eigenvalue_error", (*actual)[k].eigenvalue_error);
+            json.end_object();
+        }
         if (history) {
             json.key("history");
             json.begin_object();
