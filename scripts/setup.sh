@@ -11,7 +11,7 @@ packages=(
     libboost-program-options-dev
     catch2 zlib1g-dev
     dataset-fashion-mnist
-    python3-numpy
+    python3-numpy python3-matplotlib
 )
 
 missing=()
