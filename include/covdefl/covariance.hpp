@@ -20,6 +20,15 @@ BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& path,
                                    const std::string& format, int block_size);
 
+// Rows and columns of the matrix in a file, read from its header on every
+// rank. Collective; a failure on any rank is a collective Error.
+struct MatrixShape {
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+};
+MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
+                              const std::string& format);
+
 // Subtracts the column means from `x` in place and returns the means
 // (length d, on every rank). The means come from a reduction of the raw
 // column sums. A second reduction of the centred sums then removes the

@@ -66,8 +66,9 @@ int local_extent(std::int64_t n, int nb, int iproc, int nprocs);
 // leading dimension local_ld().
 class BlockCyclicMatrix {
 public:
-    // Throws Error when a dimension does not fit ScaLAPACK's 32-bit integers
-    // or a block size is not positive.
+    // Collective. Throws Error when a dimension does not fit ScaLAPACK's
+    // 32-bit integers or a block size is not positive, and a collective
+    // Error on every rank when any rank cannot allocate its share.
     BlockCyclicMatrix(const ProcessGrid& grid, std::int64_t rows,
                       std::int64_t cols, int block_rows, int block_cols);
 

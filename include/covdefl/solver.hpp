@@ -47,10 +47,11 @@ private:
 struct StoppingRule {
     double tolerance = 1e-12;   // stop when ‖Âv − θv‖ ≤ tolerance·|θ|
     int max_iterations = 10000;
-    // Estimate of ‖A‖₂ for the original matrix (the first eigenvalue once
-    // known, 0 before). The iteration also stops as converged when
+    // Rounding scale: Σ_{j<k} |θj| over the components already deflated (0
+    // for the first), since each rank-one update adds rounding of about
+    // ε·|θj|. The iteration also stops as converged when
     // ‖Âv − θv‖ ≤ 16·√d·ε·max(scale, |θ|), the level that rounding in the
-    // products keeps the residual from going below.
+    // products and updates keeps the residual from going below.
     double scale = 0.0;
 };
 

@@ -1,15 +1,19 @@
 // The covdefl command line: options, the pipeline stages, outputs.
 #include <boost/program_options.hpp>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
 
+#include "cli/output.hpp"
 #include "covdefl/cli.hpp"
 #include "covdefl/covariance.hpp"
 #include "covdefl/io.hpp"
@@ -143,17 +147,21 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
                ": must be at least 1");
     }
     if (!(o.deflation.tolerance > 0.0 && o.deflation.tolerance < 1.0)) {
-        reject("invalid --tol " + std::to_string(o.deflation.tolerance) +
-               ": must be in (0, 1)");
+        std::ostringstream message;
+        message << "invalid --tol " << o.deflation.tolerance
+                << ": must be in (0, 1), for example 1e-10";
+        reject(message.str());
     }
     if (o.deflation.max_iterations < 1) {
         reject("invalid --max-iterations " +
                std::to_string(o.deflation.max_iterations) +
                ": must be at least 1");
     }
-    if (o.block_size < 1) {
+    // ScaLAPACK's workspaces grow as the block size squared, so a huge
+    // block costs gigabytes even for a small matrix.
+    if (o.block_size < 1 || o.block_size > 2048) {
         reject("invalid --block-size " + std::to_string(o.block_size) +
-               ": must be at least 1");
+               ": must be between 1 and 2048 (64 is the measured default)");
     }
     if (o.input_kind != "data" && o.input_kind != "covariance") {
         reject("invalid --input-kind '" + o.input_kind +
@@ -185,6 +193,20 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
         o.command_line += (i > 0 ? " " : "") + std::string(argv[i]);
     }
     return o;
+}
+
+const char* describe(ComponentStatus status)
+{
+    switch (status) {
+    case ComponentStatus::converged:
+        return "converged";
+    case ComponentStatus::iteration_limit:
+        return "NOT CONVERGED (iteration limit)";
+    case ComponentStatus::not_separated:
+        return "NOT SEPARATED from earlier components (eigenvalue at the "
+               "deflation's error level)";
+    }
+    return "unknown";
 }
 
 // Prints one line per finished component on rank 0 and forwards every
@@ -220,9 +242,7 @@ public:
                     s.eigenvalue != 0.0
                         ? s.residual_norm / std::abs(s.eigenvalue)
                         : 0.0,
-                    s.status == ComponentStatus::converged
-                        ? "converged"
-                        : "NOT CONVERGED (iteration limit)",
+                    describe(s.status),
                     s.seconds);
         std::fflush(stdout);
     }
@@ -242,23 +262,6 @@ struct StageTimes {
     double write = 0.0;
 };
 
-// Makes the entry of largest magnitude positive (the first such entry on a
-// tie), so the sign of a principal axis is reproducible.
-void fix_sign(std::vector<double>& v)
-{
-    std::size_t largest = 0;
-    for (std::size_t i = 1; i < v.size(); ++i) {
-        if (std::abs(v[i]) > std::abs(v[largest])) {
-            largest = i;
-        }
-    }
-    if (!v.empty() && v[largest] < 0.0) {
-        for (double& x : v) {
-            x = -x;
-        }
-    }
-}
-
 // The matrix whose eigenpairs are wanted, with what is known about it.
 struct Problem {
     std::unique_ptr<BlockCyclicMatrix> covariance;
@@ -268,12 +271,75 @@ struct Problem {
     std::string description;
 };
 
+// Bytes of the largest local share of an m x n block-cyclic matrix with
+// nb x nb blocks, rounded up to whole blocks (an upper estimate).
+double share_bytes(const ProcessGrid& grid, double m, double n, int nb)
+{
+    const double rows = std::ceil(m / (nb * grid.nprow())) * nb;
+    const double cols = std::ceil(n / (nb * grid.npcol())) * nb;
+    return 8.0 * std::min(rows, m) * std::min(cols, n);
+}
+
+// Memory this rank may use: MemAvailable of its node divided by the ranks
+// on the node. Infinity when /proc/meminfo cannot be read.
+double available_bytes_per_rank(MPI_Comm comm)
+{
+    MPI_Comm node = MPI_COMM_NULL;
+    mpi::check(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0,
+                                   MPI_INFO_NULL, &node),
+               "MPI_Comm_split_type");
+    const int ranks_on_node = mpi::size(node);
+    MPI_Comm_free(&node);
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    double kibibytes = 0.0;
+    std::string unit;
+    while (meminfo >> key >> kibibytes >> unit) {
+        if (key == "MemAvailable:") {
+            return kibibytes * 1024.0 / ranks_on_node;
+        }
+    }
+    return std::numeric_limits<double>::infinity();
+}
+
+// Stops the run before any large allocation when the peak memory estimate
+// of some rank exceeds 90% of what its node has available per rank.
+void check_memory(const ProcessGrid& grid, double peak_bytes,
+                  const std::string& what)
+{
+    const double available = available_bytes_per_rank(grid.comm());
+    const double worst_ratio =
+        mpi::max_all(grid.comm(), peak_bytes / (0.9 * available));
+    if (worst_ratio <= 1.0) {
+        return;
+    }
+    std::ostringstream message;
+    message.precision(3);
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    message << what << " needs about " << peak_bytes / gib
+            << " GiB per rank, more than the " << 0.9 * available / gib
+            << " GiB available per rank on this node; run on about "
+            << std::ceil(worst_ratio * grid.size())
+            << " ranks spread over more nodes";
+    throw Error(message.str(), /*collective=*/true);
+}
+
 Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
                      StageTimes& times)
 {
     Problem problem;
     double start = MPI_Wtime();
+    // Extra d x d matrices that --check keeps: the original, PDSYEVR's
+    // working copy and its eigenvectors.
+    const double check_copies = o.check ? 3.0 : 0.0;
     if (o.synthetic_dimension > 0) {
+        const double d = static_cast<double>(o.synthetic_dimension);
+        check_memory(grid,
+                     share_bytes(grid, d, d, o.block_size) *
+                         std::max(3.0, 1.0 + check_copies),
+                     "a synthetic " + std::to_string(o.synthetic_dimension) +
+                         " x " + std::to_string(o.synthetic_dimension) +
+                         " covariance");
         std::vector<double> eigenvalues;
         try {
             eigenvalues = parse_spectrum(o.spectrum, o.synthetic_dimension);
@@ -289,13 +355,27 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         times.covariance = MPI_Wtime() - start;
         return problem;
     }
+    const MatrixShape shape = read_matrix_shape(grid, o.input, o.format);
+    const double n = static_cast<double>(shape.rows);
+    const double d = static_cast<double>(shape.cols);
+    const double covariance_share = share_bytes(grid, d, d, o.block_size);
     if (o.input_kind == "covariance") {
+        check_memory(grid, covariance_share * std::max(2.0, 1.0 + check_copies),
+                     "the " + std::to_string(shape.rows) + " x " +
+                         std::to_string(shape.cols) + " matrix in " + o.input);
         problem.covariance = std::make_unique<BlockCyclicMatrix>(
             read_covariance_matrix(grid, o.input, o.format, o.block_size));
         problem.description = o.input;
         times.read = MPI_Wtime() - start;
         return problem;
     }
+    check_memory(grid,
+                 std::max(share_bytes(grid, n, d, o.block_size) +
+                              covariance_share,
+                          covariance_share * (1.0 + check_copies)),
+                 "the " + std::to_string(shape.rows) + " x " +
+                     std::to_string(shape.cols) + " data in " + o.input +
+                     " and its covariance");
     BlockCyclicMatrix x =
         read_data_matrix(grid, o.input, o.format, o.block_size);
     times.read = MPI_Wtime() - start;
@@ -325,9 +405,8 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<std::string>& defects,
                   const StageTimes& times)
 {
-    const std::string temporary = path + ".tmp";
     {
-        std::ofstream out(temporary);
+        std::ofstream out(path);
         JsonWriter json(out);
         json.begin_object();
         json.field("covdefl_version", version);
@@ -423,12 +502,11 @@ void write_report(const std::string& path, const RunOptions& o,
         json.end_object();
         out.close();
         if (!out) {
-            throw Error("cannot write " + temporary +
+            throw Error("cannot write " + path + ": " + std::strerror(errno) +
                         "; check the free space and permissions of the "
                         "output folder");
         }
     }
-    std::filesystem::rename(temporary, path);
 }
 
 // A bound as a table cell; a vacuous one shows its formula's value, when
@@ -516,6 +594,11 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         return exit_success;
     }
     const RunOptions& o = *parsed;
+    mpi::run_agreed(comm, [&] {
+        if (rank == 0) {
+            prepare_output_folder(o.output);
+        }
+    });
     ProcessGrid grid(comm, *o.grid);
     StageTimes times;
 
@@ -566,9 +649,14 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         for (std::size_t i = 0; i < check->components.size(); ++i) {
             ComponentCheck& c = check->components[i];
             const double theta = result.components[i].eigenvalue;
+            // A zero reference eigenvalue is compared relative to λ1.
+            const double scale =
+                c.reference_eigenvalue != 0.0
+                    ? std::abs(c.reference_eigenvalue)
+                    : std::abs(check->components[0].reference_eigenvalue);
             c.relative_eigenvalue_difference =
-                std::abs(theta - c.reference_eigenvalue) /
-                std::abs(c.reference_eigenvalue);
+                scale > 0.0 ? std::abs(theta - c.reference_eigenvalue) / scale
+                            : std::abs(theta - c.reference_eigenvalue);
         }
         times.check = MPI_Wtime() - start;
     }
@@ -627,33 +715,22 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         if (rank != 0) {
             return;
         }
-        const std::filesystem::path folder(o.output);
-        std::error_code code;
-        std::filesystem::create_directories(folder, code);
-        if (code) {
-            throw Error("cannot create output folder " + o.output + ": " +
-                        code.message());
-        }
-        std::vector<double> flat;
+        ResultArrays arrays;
+        arrays.components = k;
+        arrays.dimension = d;
+        arrays.eigenvalues = eigenvalues;
+        arrays.explained = explained;
+        arrays.means = problem.means;
         for (std::vector<double>& axis : axes) {
             fix_sign(axis);
-            flat.insert(flat.end(), axis.begin(), axis.end());
-        }
-        io::write_npy((folder / "eigenvalues.npy").string(), {k},
-                      eigenvalues.data());
-        io::write_npy((folder / "components.npy").string(), {k, d},
-                      flat.data());
-        io::write_npy((folder / "explained_variance_ratio.npy").string(), {k},
-                      explained.data());
-        if (!problem.means.empty()) {
-            io::write_npy((folder / "mean.npy").string(), {d},
-                          problem.means.data());
+            arrays.axes.insert(arrays.axes.end(), axis.begin(), axis.end());
         }
         times.write = MPI_Wtime() - start;
-        write_report((folder / "report.json").string(), o, grid, problem,
-                     total_variance, tracker, explained,
-                     check ? &*check : nullptr, bounds,
-                     actual.empty() ? nullptr : &actual, defects, times);
+        publish_results(o.output, arrays, [&](const std::string& path) {
+            write_report(path, o, grid, problem, total_variance, tracker,
+                         explained, check ? &*check : nullptr, bounds,
+                         actual.empty() ? nullptr : &actual, defects, times);
+        });
         print_table(tracker, explained, check ? &*check : nullptr);
         if (!o.quiet) {
             print_bounds(bounds, actual.empty() ? nullptr : &actual);
@@ -670,7 +747,9 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         if (!all_converged) {
             std::fprintf(stderr,
                          "covdefl: warning: some components did not converge "
-                         "within --max-iterations %d; see report.json\n",
+                         "(iteration limit %d) or could not be separated "
+                         "from earlier ones; see their status in "
+                         "report.json\n",
                          o.deflation.max_iterations);
         }
         std::fflush(stdout);

@@ -55,7 +55,21 @@ BlockCyclicMatrix::BlockCyclicMatrix(const ProcessGrid& grid,
                     " for a " + std::to_string(rows_) + " x " +
                     std::to_string(cols_) + " matrix");
     }
-    local_.assign(static_cast<std::size_t>(ld) * local_cols_, 0.0);
+    // Collective, so that a rank that cannot allocate its share stops every
+    // rank with one message instead of aborting alone.
+    const std::size_t count = static_cast<std::size_t>(ld) * local_cols_;
+    bool failed = false;
+    try {
+        local_.assign(count, 0.0);
+    } catch (const std::bad_alloc&) {
+        failed = true;
+    }
+    mpi::agree_on_error(
+        grid.comm(), failed,
+        "cannot allocate " + std::to_string(count * 8.0 / (1 << 30)) +
+            " GiB on rank " + std::to_string(grid.rank()) + " for a " +
+            std::to_string(rows_) + " x " + std::to_string(cols_) +
+            " matrix; run on more ranks or nodes");
 }
 
 int BlockCyclicMatrix::global_row(int il) const

@@ -339,7 +339,7 @@ IdxHeader parse_idx_header(const unsigned char* bytes, std::size_t size,
 
 std::unique_ptr<RowSource> open_idx(const std::string& path)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         throw_open_error(path, std::strerror(errno));
     }

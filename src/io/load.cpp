@@ -82,6 +82,13 @@ std::unique_ptr<io::RowSource> open_on_all_ranks(const ProcessGrid& grid,
 
 }  // namespace
 
+MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
+                              const std::string& format)
+{
+    auto source = open_on_all_ranks(grid, path, format);
+    return MatrixShape{source->rows(), source->cols()};
+}
+
 BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& path,
                                    const std::string& format, int block_size)

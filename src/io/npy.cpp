@@ -706,7 +706,7 @@ NpyHeader parse_npy_header(const unsigned char* bytes, std::size_t size,
 
 std::unique_ptr<RowSource> open_npy(const std::string& path)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         throw InputError("cannot open " + path + ": " + std::strerror(errno) +
                          "; check the path");

@@ -20,7 +20,7 @@ std::unique_ptr<RowSource> open_rows(const std::string& path,
 
     // Checked before the name, so that a missing file is reported as missing
     // even when its name does not give the format.
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         throw InputError("cannot open " + path + ": " + std::strerror(errno) +
                          "; check the path");

@@ -118,6 +118,37 @@ void measure_against_original(const DeflatedOperator& op,
     summary.original_residual_norm = std::sqrt(sum);
 }
 
+// Makes v orthogonal to the earlier components again and re-measures it.
+// Needed when the remaining eigenvalues are as small as the errors that
+// the deflation leaves along the earlier components (for example at the
+// rounding level), so that power iteration drifts toward them.
+void separate_from_earlier(const DeflatedOperator& op, DistVector& v,
+                           const DistVector& start,
+                           const DeflationResult& earlier,
+                           ComponentSummary& summary)
+{
+    orthonormalize_against(v, earlier.vectors);
+    DistVector y(op.grid(), op.dimension(), op.block_size());
+    // θ = vᵀÂv, r = ‖Âv − θv‖
+    op.apply(v, y);
+    const double theta = dot(v, y);
+    double sum = 0.0;
+    for (int i = 0; i < v.local_size(); ++i) {
+        const double r = y.data()[i] - theta * v.data()[i];
+        sum += r * r;
+    }
+    mpi::sum_all(op.grid().comm(), &sum, 1);
+    summary.eigenvalue = theta;
+    summary.residual_norm = std::sqrt(sum);
+    summary.reorthogonalized = true;
+    // An unconverged component keeps its iteration_limit status.
+    if (summary.status == ComponentStatus::converged &&
+        summary.residual_norm > summary.tolerance) {
+        summary.status = ComponentStatus::not_separated;
+    }
+    measure_against_original(op, v, start, earlier, summary);
+}
+
 // Rank 0's tolerance for component k, the same on every rank.
 double agreed_tolerance(const DeflatedOperator& op, ToleranceSchedule* schedule,
                         int k, double fallback)
@@ -168,10 +199,12 @@ DeflationResult run_deflation(DeflatedOperator& op,
         ComponentSummary summary =
             subroutine.solve(op, v, k, rule, observer);
         summary.probe = probe;
-        if (k == 0) {
-            rule.scale = std::abs(summary.eigenvalue);
-        }
+        // Each deflation adds rounding of about ε·|θk| per entry.
+        rule.scale += std::abs(summary.eigenvalue);
         measure_against_original(op, v, start, result, summary);
+        if (summary.max_overlap > std::sqrt(rule.tolerance)) {
+            separate_from_earlier(op, v, start, result, summary);
+        }
         if (observer != nullptr) {
             observer->on_component(summary);
         }

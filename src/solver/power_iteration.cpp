@@ -14,6 +14,8 @@ std::string to_string(ComponentStatus status)
         return "converged";
     case ComponentStatus::iteration_limit:
         return "iteration_limit";
+    case ComponentStatus::not_separated:
+        return "not_separated";
     }
     return "unknown";
 }

@@ -123,18 +123,22 @@ std::vector<ComponentBounds> evaluate_bounds(
         return {};
     }
     const double lambda1 = m.upper[1];
-    // Rounding allowance for a computed residual or Rayleigh quotient:
-    // 16·√d·ε·λ1, the same level at which the solver stops (an estimate of
-    // the error of a floating-point product with Σ, not a proven bound).
-    const double rounding = 16.0 * std::sqrt(static_cast<double>(dimension)) *
-                            std::numeric_limits<double>::epsilon() *
-                            std::abs(lambda1);
+    // Rounding allowance for a computed residual or Rayleigh quotient of
+    // component k: 16·√d·ε·Σ_{j≤k}|θj|, at least the level at which the
+    // solver stops (an estimate of the error of the products with Σ and of
+    // the k deflations, not a proven bound).
+    const double rounding_factor =
+        16.0 * std::sqrt(static_cast<double>(dimension)) *
+        std::numeric_limits<double>::epsilon();
+    double deflated_sum = 0.0;
 
     // 1. Per-component estimates and the a posteriori bounds.
     double gap_min = infinity;
     double c0 = 0.0;
     for (int k = 1; k <= kk; ++k) {
         ComponentBounds& b = bounds[k];
+        deflated_sum += std::abs(m.theta[k]);
+        const double rounding = rounding_factor * deflated_sum;
         b.eigenvalue_lower = m.lower[k];
         b.eigenvalue_upper = m.upper[k];
         const double next_upper =

@@ -144,6 +144,7 @@ void Tracker::write_json(JsonWriter& json, bool history,
         json.field("original_residual_norm", s.original_residual_norm);
         json.field("max_overlap_with_earlier", s.max_overlap);
         json.field("start_overlap", s.start_overlap);
+        json.field("reorthogonalized", s.reorthogonalized);
         if (bounds != nullptr && k < bounds->size()) {
             write_bounds(json, (*bounds)[k]);
         }
