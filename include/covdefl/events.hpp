@@ -53,14 +53,16 @@ struct ComponentSummary {
     bool probe = false;
 };
 
-// Chooses the relative stopping tolerance of each component on rank 0;
-// the driver broadcasts the choice so every rank uses the same value.
-class ToleranceSchedule {
+// Chooses when a component stops, on rank 0. The solver broadcasts rank
+// 0's decision, so every rank stops at the same iteration.
+class StoppingPolicy {
 public:
-    virtual ~ToleranceSchedule() = default;
-    // Tolerance for component `component` (0-based), given the summaries
-    // of the components before it.
-    virtual double tolerance_for(int component) = 0;
+    virtual ~StoppingPolicy() = default;
+    // Absolute residual threshold after this iteration: the iteration
+    // stops when ‖Âv − θv‖ is at most this (or at the rounding floor).
+    virtual double residual_threshold(const IterationRecord& record) = 0;
+    // Called with each finished component, the probe included.
+    virtual void on_component(const ComponentSummary& summary) = 0;
 };
 
 // Receives the solver's events on rank 0 (the other ranks pass none).

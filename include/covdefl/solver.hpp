@@ -53,6 +53,8 @@ struct StoppingRule {
     // ‖Âv − θv‖ ≤ 16·√d·ε·max(scale, |θ|), the level that rounding in the
     // products and updates keeps the residual from going below.
     double scale = 0.0;
+    // When set (rank 0 only), replaces the tolerance test.
+    StoppingPolicy* policy = nullptr;
 };
 
 // Finds the leading eigenpair of the current deflated matrix.
@@ -98,13 +100,14 @@ struct DeflationResult {
 // ends deflated by every component. Each start vector is a seeded Gaussian
 // vector (the same for every rank count and grid shape) made orthogonal to
 // the components already found. Collective.
-// When `schedule` is not null (rank 0 only; other ranks pass null), it
-// chooses each component's tolerance in place of options.tolerance.
+// When `policy` is not null (rank 0 only; other ranks pass null), it
+// decides when each of the K components stops in place of
+// options.tolerance; the probe component K + 1 still uses the tolerance.
 DeflationResult run_deflation(DeflatedOperator& op,
                               const DeflationOptions& options,
                               EigenSubroutine& subroutine,
                               SolveObserver* observer,
-                              ToleranceSchedule* schedule = nullptr);
+                              StoppingPolicy* policy = nullptr);
 
 // Fills `v` with the seeded start vector of component k (not normalised).
 void seeded_start_vector(DistVector& v, std::uint64_t seed, int component);

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "cli/output.hpp"
+#include "covdefl/budget.hpp"
 #include "covdefl/cli.hpp"
 #include "covdefl/covariance.hpp"
 #include "covdefl/io.hpp"
@@ -42,6 +43,7 @@ struct RunOptions {
     int block_size = 64;
     std::optional<GridShape> grid;
     std::string output = "covdefl-output";
+    double target_accuracy = 0.0;  // 0: off
     bool check = false;
     bool history = false;
     bool quiet = false;
@@ -90,6 +92,10 @@ po::options_description describe_options(RunOptions& o)
          "as possible, P >= Q)")
         ("output,o", po::value(&o.output)->default_value(o.output),
          "results folder (created if missing)")
+        ("target-accuracy", po::value(&o.target_accuracy),
+         "stop each component so that every one ends within this distance "
+         "‖vk − uk‖ of its principal axis (estimated; replaces --tol for "
+         "the K components), for example 1e-6")
         ("check", po::bool_switch(&o.check),
          "also compute the top K eigenpairs with ScaLAPACK PDSYEVR and report "
          "the differences (costs three extra d x d matrices)")
@@ -150,6 +156,13 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
         std::ostringstream message;
         message << "invalid --tol " << o.deflation.tolerance
                 << ": must be in (0, 1), for example 1e-10";
+        reject(message.str());
+    }
+    if (values.count("target-accuracy") != 0 &&
+        !(o.target_accuracy > 0.0 && o.target_accuracy < 1.0)) {
+        std::ostringstream message;
+        message << "invalid --target-accuracy " << o.target_accuracy
+                << ": must be in (0, 1), for example 1e-6";
         reject(message.str());
     }
     if (o.deflation.max_iterations < 1) {
@@ -403,6 +416,7 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<ComponentBounds>& bounds,
                   const std::vector<ActualError>* actual,
                   const std::vector<std::string>& defects,
+                  const TargetAccuracyBudget* budget,
                   const StageTimes& times)
 {
     {
@@ -454,6 +468,10 @@ void write_report(const std::string& path, const RunOptions& o,
             json.field("original_residual_norm", p.original_residual_norm);
             json.field("converged", p.status == ComponentStatus::converged);
             json.end_object();
+        }
+        if (budget != nullptr) {
+            json.key("target_accuracy");
+            budget->write_json(json);
         }
         json.key("bound_defects");
         json.begin_array();
@@ -552,6 +570,28 @@ void print_bounds(const std::vector<ComponentBounds>& bounds,
                 "guarantee (report.json gives the reason).\n");
 }
 
+// The budget's plan and outcome, and the direct bounds that certify it.
+void print_budget(const TargetAccuracyBudget& budget,
+                  const std::vector<ComponentBounds>& bounds)
+{
+    std::printf("\ntarget accuracy %.1e (‖vk − uk‖ for every k):\n",
+                budget.epsilon());
+    std::printf("%4s  %12s  %12s  %12s  %s\n", "k", "own target",
+                "own achieved", "direct bound", "");
+    for (std::size_t k = 0; k < budget.components().size(); ++k) {
+        const ComponentBudget& b = budget.components()[k];
+        const Bound& direct = bounds[k].direct;
+        const bool certified = direct.valid && direct.value <= budget.epsilon();
+        std::printf("%4zu  %12.3e  %12.3e  %12s  %s\n", k + 1,
+                    b.target_error, b.achieved_error,
+                    format_bound(direct, 0.0).c_str(),
+                    certified ? "within target"
+                    : b.reached
+                        ? "NOT CERTIFIED (the bound exceeds the target)"
+                        : "NOT REACHED (gap too small for the precision)");
+    }
+}
+
 void print_table(const Tracker& tracker, const std::vector<double>& explained,
                  const ReferenceCheck* check)
 {
@@ -636,8 +676,14 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     deflation.probe = true;
     ExplicitDeflation op(*problem.covariance);
     PowerIteration power;
+    std::unique_ptr<TargetAccuracyBudget> budget;
+    if (o.target_accuracy > 0.0 && rank == 0) {
+        budget = std::make_unique<TargetAccuracyBudget>(
+            o.target_accuracy, o.deflation.components);
+    }
     DeflationResult result = run_deflation(op, deflation, power,
-                                           rank == 0 ? &reporter : nullptr);
+                                           rank == 0 ? &reporter : nullptr,
+                                           budget.get());
     times.solve = MPI_Wtime() - start;
     problem.covariance.reset();
 
@@ -729,7 +775,8 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         publish_results(o.output, arrays, [&](const std::string& path) {
             write_report(path, o, grid, problem, total_variance, tracker,
                          explained, check ? &*check : nullptr, bounds,
-                         actual.empty() ? nullptr : &actual, defects, times);
+                         actual.empty() ? nullptr : &actual, defects,
+                         budget.get(), times);
         });
         print_table(tracker, explained, check ? &*check : nullptr);
         if (!o.quiet) {
@@ -737,6 +784,9 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         }
         for (const std::string& defect : defects) {
             std::fprintf(stderr, "covdefl: DEFECT: %s\n", defect.c_str());
+        }
+        if (budget) {
+            print_budget(*budget, bounds);
         }
         if (!o.quiet) {
             std::printf("\ntime: read %.3f s, covariance %.3f s, solve %.3f s, "

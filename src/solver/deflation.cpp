@@ -149,29 +149,13 @@ void separate_from_earlier(const DeflatedOperator& op, DistVector& v,
     measure_against_original(op, v, start, earlier, summary);
 }
 
-// Rank 0's tolerance for component k, the same on every rank.
-double agreed_tolerance(const DeflatedOperator& op, ToleranceSchedule* schedule,
-                        int k, double fallback)
-{
-    int has_schedule = schedule != nullptr ? 1 : 0;
-    mpi::check(MPI_Bcast(&has_schedule, 1, MPI_INT, 0, op.grid().comm()),
-               "MPI_Bcast");
-    if (has_schedule == 0) {
-        return fallback;
-    }
-    double tolerance = schedule != nullptr ? schedule->tolerance_for(k) : 0.0;
-    mpi::check(MPI_Bcast(&tolerance, 1, MPI_DOUBLE, 0, op.grid().comm()),
-               "MPI_Bcast");
-    return tolerance;
-}
-
 }  // namespace
 
 DeflationResult run_deflation(DeflatedOperator& op,
                               const DeflationOptions& options,
                               EigenSubroutine& subroutine,
                               SolveObserver* observer,
-                              ToleranceSchedule* schedule)
+                              StoppingPolicy* policy)
 {
     const int n = op.dimension();
     if (options.components < 1 || options.components > n) {
@@ -193,9 +177,8 @@ DeflationResult run_deflation(DeflatedOperator& op,
         orthonormalize_against(v, result.vectors);
         DistVector start = v;
 
-        rule.tolerance = probe ? options.tolerance
-                               : agreed_tolerance(op, schedule, k,
-                                                  options.tolerance);
+        rule.tolerance = options.tolerance;
+        rule.policy = probe ? nullptr : policy;
         ComponentSummary summary =
             subroutine.solve(op, v, k, rule, observer);
         summary.probe = probe;
@@ -207,6 +190,9 @@ DeflationResult run_deflation(DeflatedOperator& op,
         }
         if (observer != nullptr) {
             observer->on_component(summary);
+        }
+        if (policy != nullptr) {
+            policy->on_component(summary);
         }
         if (probe) {
             result.probe = summary;

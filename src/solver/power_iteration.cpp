@@ -103,9 +103,11 @@ ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
         }
 
         const double norm_estimate = std::max(rule.scale, std::abs(theta));
+        const double floor = floor_factor * norm_estimate;
         const double threshold =
-            std::max(rule.tolerance * std::abs(theta),
-                     floor_factor * norm_estimate);
+            rule.policy != nullptr
+                ? std::max(rule.policy->residual_threshold(record), floor)
+                : std::max(rule.tolerance * std::abs(theta), floor);
         int decision = keep_going;
         if (!std::isfinite(theta) || !std::isfinite(y_norm) ||
             !std::isfinite(record.residual_norm)) {

@@ -1,0 +1,133 @@
+#include "covdefl/budget.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace covdefl {
+
+namespace {
+
+// Iterations before the contraction ratio is trusted.
+constexpr std::size_t warm_up = 4;
+
+// Share of ε kept back for the error of the gap and growth estimates.
+constexpr double safety_factor = 2.0;
+
+}  // namespace
+
+TargetAccuracyBudget::TargetAccuracyBudget(double epsilon, int components)
+    : epsilon_(epsilon), components_(components)
+{}
+
+double TargetAccuracyBudget::residual_threshold(const IterationRecord& record)
+{
+    const std::size_t k = static_cast<std::size_t>(record.component);
+    if (record.iteration == 1) {
+        residuals_.clear();
+    }
+    residuals_.push_back(record.residual_norm);
+    if (budgets_.size() <= k) {
+        budgets_.resize(k + 1);
+    }
+    if (residuals_.size() < warm_up) {
+        return 0.0;
+    }
+
+    // ρ = the largest of the last three one-step residual ratios; for power
+    // iteration it tends to λk+1/λk, and the largest gives the smallest,
+    // most cautious gap.
+    double rho = 0.0;
+    for (std::size_t i = residuals_.size() - 3; i < residuals_.size(); ++i) {
+        if (residuals_[i - 1] > 0.0) {
+            rho = std::max(rho, residuals_[i] / residuals_[i - 1]);
+        }
+    }
+    rho = std::min(rho, 1.0);
+    const double theta = std::abs(record.rayleigh_quotient);
+    const double gap = theta * (1.0 - rho);
+    // Σ_{m>k} θk/λm with the later eigenvalues extrapolated as θk·ρ^(m−k),
+    // from the decay seen in this component's convergence.
+    double growth = 0.0;
+    double ratio = 1.0;
+    for (int m = record.component + 1; m < components_; ++m) {
+        ratio = rho > 0.0 ? ratio / rho
+                          : std::numeric_limits<double>::infinity();
+        growth += ratio;
+    }
+    growth *= transmission_;
+
+    ComponentBudget& budget = budgets_[k];
+    budget.target_error = epsilon_ / (safety_factor * (1.0 + growth));
+    budget.gap_estimate = gap;
+    budget.residual_threshold = budget.target_error * gap;
+    budget.transmission = transmission_;
+    return budget.residual_threshold;
+}
+
+void TargetAccuracyBudget::on_component(const ComponentSummary& summary)
+{
+    if (summary.probe) {
+        return;
+    }
+    const std::size_t k = static_cast<std::size_t>(summary.component);
+    if (budgets_.size() <= k) {
+        budgets_.resize(k + 1);
+    }
+    ComponentBudget& budget = budgets_[k];
+    budget.achieved_error = budget.gap_estimate > 0.0
+                                ? summary.residual_norm / budget.gap_estimate
+                                : std::numeric_limits<double>::infinity();
+    budget.reached = budget.achieved_error <= budget.target_error;
+    if (budget.gap_estimate > 0.0) {
+        smallest_gap_ = smallest_gap_ > 0.0
+                            ? std::min(smallest_gap_, budget.gap_estimate)
+                            : budget.gap_estimate;
+    }
+
+    // τ from this component's inherited error, (r'k − rk)/γk, against the
+    // model's prediction Σ_{j<k} (θj/θk) ej from the earlier own errors.
+    const double theta = std::abs(summary.eigenvalue);
+    double predicted = 0.0;
+    for (std::size_t j = 0; j < eigenvalues_.size(); ++j) {
+        predicted += eigenvalues_[j] / theta * budgets_[j].achieved_error;
+    }
+    const double inherited =
+        budget.gap_estimate > 0.0
+            ? std::max(0.0, summary.original_residual_norm -
+                                summary.residual_norm) /
+                  budget.gap_estimate
+            : 0.0;
+    if (predicted > 0.0 && std::isfinite(predicted)) {
+        const double observed = inherited / predicted;
+        transmission_ = transmission_measured_
+                            ? std::max(transmission_, observed)
+                            : observed;
+        transmission_measured_ = true;
+    }
+    eigenvalues_.push_back(std::abs(summary.eigenvalue));
+}
+
+void TargetAccuracyBudget::write_json(JsonWriter& json) const
+{
+    json.begin_object();
+    json.field("epsilon", epsilon_);
+    json.key("components");
+    json.begin_array();
+    for (std::size_t k = 0; k < budgets_.size(); ++k) {
+        const ComponentBudget& b = budgets_[k];
+        json.begin_object();
+        json.field("component", static_cast<int>(k) + 1);
+        json.field("target_error", b.target_error);
+        json.field("gap_estimate", b.gap_estimate);
+        json.field("residual_threshold", b.residual_threshold);
+        json.field("transmission", b.transmission);
+        json.field("achieved_error", b.achieved_error);
+        json.field("reached", b.reached);
+        json.end_object();
+    }
+    json.end_array();
+    json.end_object();
+}
+
+}  // namespace covdefl
