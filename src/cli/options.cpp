@@ -1,0 +1,173 @@
+// Command-line options of covdefl (Boost.Program_options).
+#include <boost/program_options.hpp>
+
+#include <iostream>
+#include <sstream>
+
+#include "cli/run_types.hpp"
+#include "covdefl/error.hpp"
+
+namespace covdefl {
+
+namespace {
+
+namespace po = boost::program_options;
+
+po::options_description describe_options(RunOptions& o)
+{
+    po::options_description options("Options");
+    // clang-format off
+    options.add_options()
+        ("help,h", "print this help and exit")
+        ("version", "print the version and exit")
+        ("input,i", po::value(&o.input)->default_value(o.input),
+         "input file: an n x d data matrix (rows are samples) or, with "
+         "--input-kind covariance, a d x d symmetric matrix")
+        ("format", po::value(&o.format)->default_value(o.format),
+         "input format: npy, idx (MNIST, gzipped or not) or auto (from the "
+         "file name)")
+        ("input-kind", po::value(&o.input_kind)->default_value(o.input_kind),
+         "data (centre the columns, form C = XcᵀXc/(n-1)) or covariance "
+         "(use the matrix as C)")
+        ("synthetic", po::value(&o.synthetic_dimension),
+         "ignore --input and build a d x d covariance Q diag(λ) Qᵀ with "
+         "random orthogonal Q and the --spectrum eigenvalues; value: d")
+        ("spectrum", po::value(&o.spectrum)->default_value(o.spectrum),
+         "eigenvalues for --synthetic: geometric:R (R^(i-1)), power:P "
+         "(i^-P) or list:a,b,... (then zeros)")
+        ("components,k",
+         po::value(&o.deflation.components)->default_value(10),
+         "number K of principal components, 1 <= K <= d")
+        ("tol", po::value(&o.deflation.tolerance)->default_value(1e-12, "1e-12"),
+         "stop a component when ||Av - θv|| <= tol·|θ| (relative residual, "
+         "dimensionless)")
+        ("max-iterations",
+         po::value(&o.deflation.max_iterations)->default_value(10000),
+         "iteration limit per component; a component that reaches it is "
+         "reported as not converged")
+        ("seed", po::value(&o.deflation.seed)->default_value(42),
+         "seed of the start vectors and of --synthetic; the same seed gives "
+         "the same result for every rank count and grid")
+        ("block-size", po::value(&o.block_size)->default_value(o.block_size),
+         "ScaLAPACK block size (rows = columns) of every distributed matrix")
+        ("grid", po::value<std::string>(),
+         "process grid PxQ with P·Q = number of ranks (default: as square "
+         "as possible, P >= Q)")
+        ("output,o", po::value(&o.output)->default_value(o.output),
+         "results folder (created if missing)")
+        ("target-accuracy", po::value(&o.target_accuracy),
+         "stop each component so that every one ends within this distance "
+         "‖vk − uk‖ of its principal axis (estimated; replaces --tol for "
+         "the K components), for example 1e-6")
+        ("check", po::bool_switch(&o.check),
+         "also compute the top K eigenpairs with ScaLAPACK PDSYEVR and report "
+         "the differences (costs three extra d x d matrices)")
+        ("history", po::bool_switch(&o.history),
+         "keep every iteration's θ, residual and step norm in report.json")
+        ("quiet,q", po::bool_switch(&o.quiet),
+         "print only errors and the final table");
+    // clang-format on
+    return options;
+}
+
+}  // namespace
+
+std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
+                                        int nranks)
+{
+    RunOptions o;
+    po::options_description options = describe_options(o);
+    po::variables_map values;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(options).run(),
+                  values);
+        po::notify(values);
+    } catch (const po::error& e) {
+        throw Error(std::string(e.what()) +
+                        "; run covdefl --help for the options",
+                    /*collective=*/true);
+    }
+    if (values.count("help") != 0) {
+        if (rank == 0) {
+            std::cout << "covdefl " << version
+                      << ": top-K principal components by Hotelling's "
+                         "deflation on a ScaLAPACK process grid\n\n"
+                         "usage: mpirun -np N covdefl [options]\n\n"
+                      << options
+                      << "\nExit status: 0 success, 1 error, 3 results "
+                         "written but some component did not converge, 4 "
+                         "with --check: a bound is below the actual error.\n";
+        }
+        return std::nullopt;
+    }
+    if (values.count("version") != 0) {
+        if (rank == 0) {
+            std::cout << "covdefl " << version << "\n";
+        }
+        return std::nullopt;
+    }
+    auto reject = [](const std::string& message) {
+        throw Error(message, /*collective=*/true);
+    };
+    if (o.deflation.components < 1) {
+        reject("invalid --components " +
+               std::to_string(o.deflation.components) +
+               ": must be at least 1");
+    }
+    if (!(o.deflation.tolerance > 0.0 && o.deflation.tolerance < 1.0)) {
+        std::ostringstream message;
+        message << "invalid --tol " << o.deflation.tolerance
+                << ": must be in (0, 1), for example 1e-10";
+        reject(message.str());
+    }
+    if (values.count("target-accuracy") != 0 &&
+        !(o.target_accuracy > 0.0 && o.target_accuracy < 1.0)) {
+        std::ostringstream message;
+        message << "invalid --target-accuracy " << o.target_accuracy
+                << ": must be in (0, 1), for example 1e-6";
+        reject(message.str());
+    }
+    if (o.deflation.max_iterations < 1) {
+        reject("invalid --max-iterations " +
+               std::to_string(o.deflation.max_iterations) +
+               ": must be at least 1");
+    }
+    // ScaLAPACK's workspaces grow as the block size squared, so a huge
+    // block costs gigabytes even for a small matrix.
+    if (o.block_size < 1 || o.block_size > 2048) {
+        reject("invalid --block-size " + std::to_string(o.block_size) +
+               ": must be between 1 and 2048 (64 is the measured default)");
+    }
+    if (o.input_kind != "data" && o.input_kind != "covariance") {
+        reject("invalid --input-kind '" + o.input_kind +
+               "': expected data or covariance");
+    }
+    if (values.count("synthetic") != 0 &&
+        (o.synthetic_dimension < 1 || o.synthetic_dimension > 1'000'000)) {
+        reject("invalid --synthetic " +
+               std::to_string(o.synthetic_dimension) +
+               ": d must be between 1 and 1000000");
+    }
+    if (values.count("grid") != 0) {
+        try {
+            o.grid = parse_grid_shape(values["grid"].as<std::string>());
+        } catch (const Error& e) {
+            reject(e.what());
+        }
+    } else {
+        o.grid = choose_grid_shape(nranks);
+    }
+    if (o.grid->rows * o.grid->cols != nranks) {
+        reject("--grid " + std::to_string(o.grid->rows) + "x" +
+               std::to_string(o.grid->cols) + " needs " +
+               std::to_string(o.grid->rows * o.grid->cols) +
+               " ranks but the job has " + std::to_string(nranks) +
+               "; choose P x Q equal to the rank count");
+    }
+    for (int i = 0; i < argc; ++i) {
+        o.command_line += (i > 0 ? " " : "") + std::string(argv[i]);
+    }
+    return o;
+}
+
+}  // namespace covdefl

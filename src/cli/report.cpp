@@ -1,0 +1,247 @@
+// The report.json file and the tables rank 0 prints.
+#include <cmath>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "cli/run_types.hpp"
+#include "covdefl/error.hpp"
+#include "covdefl/json.hpp"
+
+namespace covdefl {
+
+namespace {
+
+// A bound as a table cell; a vacuous one shows its formula's value, when
+// finite, marked with '*' (not a guarantee).
+std::string format_bound(const Bound& bound, double formula)
+{
+    char text[32];
+    if (bound.valid) {
+        std::snprintf(text, sizeof text, "%.2e", bound.value);
+    } else if (std::isfinite(formula) && formula > 0.0) {
+        std::snprintf(text, sizeof text, "%.2e*", formula);
+    } else {
+        return "vacuous";
+    }
+    return text;
+}
+
+}  // namespace
+
+const char* describe(ComponentStatus status)
+{
+    switch (status) {
+    case ComponentStatus::converged:
+        return "converged";
+    case ComponentStatus::iteration_limit:
+        return "NOT CONVERGED (iteration limit)";
+    case ComponentStatus::not_separated:
+        return "NOT SEPARATED from earlier components (eigenvalue at the "
+               "deflation's error level)";
+    }
+    return "unknown";
+}
+
+void write_report(const std::string& path, const RunOptions& o,
+                  const ProcessGrid& grid, const Problem& problem,
+                  double total_variance, const Tracker& tracker,
+                  const std::vector<double>& explained,
+                  const ReferenceCheck* check,
+                  const std::vector<ComponentBounds>& bounds,
+                  const std::vector<ActualError>* actual,
+                  const std::vector<std::string>& defects,
+                  const TargetAccuracyBudget* budget,
+                  const StageTimes& times)
+{
+    {
+        std::ofstream out(path);
+        JsonWriter json(out);
+        json.begin_object();
+        json.field("covdefl_version", version);
+        json.field("command_line", o.command_line);
+        json.key("parallel");
+        json.begin_object();
+        json.field("ranks", grid.size());
+        json.field("grid_rows", grid.nprow());
+        json.field("grid_cols", grid.npcol());
+        json.field("block_size", o.block_size);
+        json.end_object();
+        json.key("input");
+        json.begin_object();
+        json.field("source", problem.description);
+        json.field("kind", o.synthetic_dimension > 0 ? std::string("synthetic")
+                                                      : o.input_kind);
+        json.field("dimension", problem.dimension);
+        if (problem.samples > 0) {
+            json.field("samples", problem.samples);
+        }
+        json.end_object();
+        json.key("solver");
+        json.begin_object();
+        json.field("method", "power");
+        json.field("components", o.deflation.components);
+        json.field("tolerance", o.deflation.tolerance);
+        json.field("max_iterations", o.deflation.max_iterations);
+        json.field("seed", static_cast<long long>(o.deflation.seed));
+        json.field("total_iterations", tracker.total_iterations());
+        json.end_object();
+        json.field("total_variance", total_variance);
+        json.field("explained_variance_ratio", explained);
+        json.key("components");
+        tracker.write_json(json, o.history, &bounds, actual);
+        if (tracker.probe()) {
+            const ComponentSummary& p = tracker.probe()->summary;
+            json.key("next_eigenvalue_estimate");
+            json.begin_object();
+            json.field("component", p.component + 1);
+            json.field("eigenvalue", p.eigenvalue);
+            json.field("iterations", p.iterations);
+            json.field("residual_norm", p.residual_norm);
+            json.field("original_rayleigh_quotient",
+                       p.original_rayleigh_quotient);
+            json.field("original_residual_norm", p.original_residual_norm);
+            json.field("converged", p.status == ComponentStatus::converged);
+            json.end_object();
+        }
+        if (budget != nullptr) {
+            json.key("target_accuracy");
+            budget->write_json(json);
+        }
+        json.key("bound_defects");
+        json.begin_array();
+        for (const std::string& defect : defects) {
+            json.value(defect);
+        }
+        json.end_array();
+        if (check != nullptr) {
+            json.key("check");
+            json.begin_object();
+            json.field("reference", "PDSYEVR");
+            json.field("valid", check->valid);
+            json.field("failure", check->failure);
+            json.field("info", check->info);
+            json.field("block_size", check->block_size_used);
+            json.field("max_reference_relative_residual", check->max_residual);
+            json.field("max_reference_orthogonality_error",
+                       check->max_orthogonality);
+            json.key("components");
+            json.begin_array();
+            for (std::size_t i = 0; i < check->components.size(); ++i) {
+                const ComponentCheck& c = check->components[i];
+                json.begin_object();
+                json.field("component", static_cast<int>(i) + 1);
+                json.field("residual_original_matrix", c.residual_original);
+                if (check->valid) {
+                    json.field("reference_eigenvalue", c.reference_eigenvalue);
+                    json.field("relative_eigenvalue_difference",
+                               c.relative_eigenvalue_difference);
+                    json.field("sin_angle", c.sin_angle);
+                }
+                json.end_object();
+            }
+            json.end_array();
+            json.field("seconds", check->seconds);
+            json.end_object();
+        }
+        json.key("seconds");
+        json.begin_object();
+        json.field("read", times.read);
+        json.field("covariance", times.covariance);
+        json.field("solve", times.solve);
+        json.field("check", times.check);
+        json.field("write", times.write);
+        json.end_object();
+        json.end_object();
+        out.close();
+        if (!out) {
+            throw Error("cannot write " + path + ": " + std::strerror(errno) +
+                        "; check the free space and permissions of the "
+                        "output folder");
+        }
+    }
+}
+
+void print_bounds(const std::vector<ComponentBounds>& bounds,
+                  const std::vector<ActualError>* actual)
+{
+    std::printf("\n%4s  %10s  %10s  %10s  %10s  %10s  %10s", "k", "gap est.",
+                "amplif.", "|δ| bound", "direct", "agnostic", "power it.");
+    if (actual != nullptr) {
+        std::printf("  %10s", "actual");
+    }
+    std::printf("\n");
+    for (std::size_t k = 0; k < bounds.size(); ++k) {
+        const ComponentBounds& b = bounds[k];
+        std::printf("%4zu  %10.3e  %10.3e  %10s  %10s  %10s  %10s", k + 1,
+                    b.gap_lower, b.amplification,
+                    format_bound(b.subroutine_error, 0.0).c_str(),
+                    format_bound(b.direct, 0.0).c_str(),
+                    format_bound(b.agnostic, b.agnostic_formula).c_str(),
+                    format_bound(b.power, b.power_formula).c_str());
+        if (actual != nullptr) {
+            std::printf("  %10.3e", (*actual)[k].vector_error);
+        }
+        std::printf("\n");
+    }
+    std::printf("Bounds on ‖vk − uk‖ use measured stand-ins for the "
+                "eigenvalues and gaps, so they are estimates.\n* the "
+                "theorem's hypothesis is not met: the formula's value, not a "
+                "guarantee (report.json gives the reason).\n");
+}
+
+// The budget's plan and outcome, and the direct bounds that certify it.
+void print_budget(const TargetAccuracyBudget& budget,
+                  const std::vector<ComponentBounds>& bounds)
+{
+    std::printf("\ntarget accuracy %.1e (‖vk − uk‖ for every k):\n",
+                budget.epsilon());
+    std::printf("%4s  %12s  %12s  %12s  %s\n", "k", "own target",
+                "own achieved", "direct bound", "");
+    for (std::size_t k = 0; k < budget.components().size(); ++k) {
+        const ComponentBudget& b = budget.components()[k];
+        const Bound& direct = bounds[k].direct;
+        const bool certified = direct.valid && direct.value <= budget.epsilon();
+        std::printf("%4zu  %12.3e  %12.3e  %12s  %s\n", k + 1,
+                    b.target_error, b.achieved_error,
+                    format_bound(direct, 0.0).c_str(),
+                    certified ? "within target"
+                    : b.reached
+                        ? "NOT CERTIFIED (the bound exceeds the target)"
+                        : "NOT REACHED (gap too small for the precision)");
+    }
+}
+
+void print_table(const Tracker& tracker, const std::vector<double>& explained,
+                 const ReferenceCheck* check)
+{
+    std::printf("\n%4s  %22s  %9s  %10s  %9s", "k", "eigenvalue", "explained",
+                "iterations", "rel.resid");
+    if (check != nullptr && check->valid) {
+        std::printf("  %9s  %9s", "rel.diff", "sin(angle)");
+    }
+    std::printf("\n");
+    for (std::size_t i = 0; i < tracker.components().size(); ++i) {
+        const ComponentSummary& s = tracker.components()[i].summary;
+        std::printf("%4d  %22.15e  %9.6f  %10d  %9.2e", s.component + 1,
+                    s.eigenvalue, explained[i], s.iterations,
+                    s.eigenvalue != 0.0
+                        ? s.residual_norm / std::abs(s.eigenvalue)
+                        : 0.0);
+        if (check != nullptr && check->valid) {
+            std::printf("  %9.2e  %9.2e",
+                        check->components[i].relative_eigenvalue_difference,
+                        check->components[i].sin_angle);
+        }
+        std::printf("%s\n", s.status == ComponentStatus::converged
+                                ? ""
+                                : "  NOT CONVERGED");
+    }
+    if (check != nullptr && !check->valid) {
+        std::printf("reference check not trusted: %s\n",
+                    check->failure.c_str());
+    }
+}
+
+}  // namespace covdefl

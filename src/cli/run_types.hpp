@@ -1,0 +1,91 @@
+// Types shared by the parts of the covdefl command line.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "covdefl/budget.hpp"
+#include "covdefl/grid.hpp"
+#include "covdefl/reference.hpp"
+#include "covdefl/solver.hpp"
+#include "covdefl/tracker.hpp"
+
+namespace covdefl {
+
+inline constexpr const char* version = "0.1.0";
+inline constexpr const char* default_input =
+    "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+
+// Options of one run, parsed and validated.
+struct RunOptions {
+    std::string input = default_input;
+    std::string format = "auto";
+    std::string input_kind = "data";
+    long long synthetic_dimension = 0;
+    std::string spectrum = "geometric:0.9";
+    DeflationOptions deflation;
+    int block_size = 64;
+    std::optional<GridShape> grid;
+    std::string output = "covdefl-output";
+    double target_accuracy = 0.0;  // 0: off
+    bool check = false;
+    bool history = false;
+    bool quiet = false;
+    std::string command_line;
+};
+
+// Wall time of each pipeline stage, in seconds.
+struct StageTimes {
+    double read = 0.0;
+    double covariance = 0.0;
+    double solve = 0.0;
+    double check = 0.0;
+    double write = 0.0;
+};
+
+// The matrix whose eigenpairs are wanted, with what is known about it.
+struct Problem {
+    std::unique_ptr<BlockCyclicMatrix> covariance;
+    std::vector<double> means;  // empty unless the input is a data matrix
+    long long samples = 0;      // n, for data inputs
+    int dimension = 0;          // d
+    std::string description;
+};
+
+// Returns the parsed options, or nothing when --help or --version was
+// handled. Every rank parses the same command line, so a bad option is a
+// collective error.
+std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
+                                        int nranks);
+
+// Status of a component in words, for the progress lines.
+const char* describe(ComponentStatus status);
+
+// Writes report.json to `path` (rank 0).
+void write_report(const std::string& path, const RunOptions& o,
+                  const ProcessGrid& grid, const Problem& problem,
+                  double total_variance, const Tracker& tracker,
+                  const std::vector<double>& explained,
+                  const ReferenceCheck* check,
+                  const std::vector<ComponentBounds>& bounds,
+                  const std::vector<ActualError>* actual,
+                  const std::vector<std::string>& defects,
+                  const TargetAccuracyBudget* budget,
+                  const StageTimes& times);
+
+// Prints the bounds table (rank 0).
+void print_bounds(const std::vector<ComponentBounds>& bounds,
+                  const std::vector<ActualError>* actual);
+
+// Prints the budget's plan and outcome (rank 0).
+void print_budget(const TargetAccuracyBudget& budget,
+                  const std::vector<ComponentBounds>& bounds);
+
+// Prints the final table of components (rank 0).
+void print_table(const Tracker& tracker, const std::vector<double>& explained,
+                 const ReferenceCheck* check);
+
+}  // namespace covdefl
