@@ -24,17 +24,15 @@ struct ComponentBudget {
 // residual r satisfies r / γk ≤ εk, where γk = |θ|(1 − ρ) is the gap that
 // the residual contraction ρ ≈ λk+1/λk of power iteration reveals, and
 //
-//     εk = ε / (2 (1 + τ (K − k) |θk| / γmin)),
+//     εk = ε / (1.4 (1 + τ/ρ))   (εK = ε / 1.4 for the last component).
 //
-// with γmin the smallest gap estimate seen so far (this component's
-// included). An error e in vk perturbs each later deflated matrix by
-// about θk e, which moves its top eigenvector by θk e / γ: the factor
-// |θk|/γmin is that growth for each of the K − k steps still to come. τ
-// starts at 1 and becomes the largest measured ratio of a component's
-// inherited residual (r'k − rk, the part of its residual against Σ that
-// its own iteration cannot remove) to the value the model predicts,
-// Σ_{j<k} |θj| ej. The factor 2 leaves room for the error of the gap
-// estimate. docs/theory.md discusses why these are estimates.
+// Power iteration leaves vk's error mostly along uk+1, and the deflation
+// passes an error e of vk to the next component as about (θk/λk+1) e ≈
+// e/ρ. τ starts at 1 and becomes the largest measured ratio of a
+// component's inherited error ((r'k − rk)/γk, the part of its residual
+// against Σ that its own iteration cannot remove) to the model's
+// prediction Σ_{j<k} (θj/θk) ej. The factor 1.4 leaves room for the error
+// of these estimates. docs/theory.md discusses them.
 class TargetAccuracyBudget : public StoppingPolicy {
 public:
     TargetAccuracyBudget(double epsilon, int components);
