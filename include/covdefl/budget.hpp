@@ -3,6 +3,7 @@
 // No MPI: it runs on rank 0 as the solver's stopping policy.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "covdefl/events.hpp"
@@ -18,6 +19,9 @@ struct ComponentBudget {
     double transmission = 0.0;       // measured share of earlier errors passed on
     double achieved_error = 0.0;     // final residual / gap estimate
     bool reached = false;            // achieved_error ≤ target_error
+    // Why the target was not reached: "iteration limit", "rounding floor"
+    // (the gap is too small for the precision), or empty.
+    std::string limited_by;
 };
 
 // Stopping policy for --target-accuracy ε. Component k stops when its

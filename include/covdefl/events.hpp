@@ -20,9 +20,10 @@ struct IterationRecord {
 enum class ComponentStatus {
     converged,        // ‖Âv − θv‖ ≤ tol·|θ| (or at the rounding floor)
     iteration_limit,  // stopped at --max-iterations, not converged
-    // The result overlapped an earlier component by more than √tol, and
-    // after re-orthogonalisation its residual no longer passed: its
-    // eigenvalue is at the error level of the deflation.
+    // The result overlapped an earlier component by more than the square
+    // root of its relative stopping threshold, and after
+    // re-orthogonalisation its residual no longer passed: its eigenvalue is
+    // at the error level that the earlier components left.
     not_separated
 };
 
@@ -46,7 +47,8 @@ struct ComponentSummary {
     double deflation_leak = 0.0;    // Σ_{j<k} θj (vjᵀ vk)²
     double start_overlap = 0.0;     // |x0ᵀ vk| for the unit start vector x0
     // True when vk was made orthogonal to the earlier components after the
-    // sub-routine, because it overlapped one of them by more than √tol.
+    // sub-routine, because it overlapped one of them by more than the
+    // square root of its relative stopping threshold.
     bool reorthogonalized = false;
     // True for the extra component K + 1 that only serves as the estimate
     // of λK+1 for the gap of component K; it is not an output.

@@ -49,7 +49,8 @@ po::options_description describe_options(RunOptions& o)
          "seed of the start vectors and of --synthetic; the same seed gives "
          "the same result for every rank count and grid")
         ("block-size", po::value(&o.block_size)->default_value(o.block_size),
-         "ScaLAPACK block size (rows = columns) of every distributed matrix")
+         "ScaLAPACK block size (rows = columns) of every distributed matrix, "
+         "1 to 2048")
         ("grid", po::value<std::string>(),
          "process grid PxQ with P·Q = number of ranks (default: as square "
          "as possible, P >= Q)")

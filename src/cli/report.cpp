@@ -38,8 +38,8 @@ const char* describe(ComponentStatus status)
     case ComponentStatus::iteration_limit:
         return "NOT CONVERGED (iteration limit)";
     case ComponentStatus::not_separated:
-        return "NOT SEPARATED from earlier components (eigenvalue at the "
-               "deflation's error level)";
+        return "NOT SEPARATED from earlier components (re-orthogonalised, "
+               "then its residual failed the stopping test)";
     }
     return "unknown";
 }
@@ -172,23 +172,30 @@ void print_bounds(const std::vector<ComponentBounds>& bounds,
         std::printf("  %10s", "actual");
     }
     std::printf("\n");
+    bool marked = false;
     for (std::size_t k = 0; k < bounds.size(); ++k) {
         const ComponentBounds& b = bounds[k];
+        const std::string agnostic =
+            format_bound(b.agnostic, b.agnostic_formula);
+        const std::string power = format_bound(b.power, b.power_formula);
+        marked = marked || agnostic.back() == '*' || power.back() == '*';
         std::printf("%4zu  %10.3e  %10.3e  %10s  %10s  %10s  %10s", k + 1,
                     b.gap_lower, b.amplification,
                     format_bound(b.subroutine_error, 0.0).c_str(),
-                    format_bound(b.direct, 0.0).c_str(),
-                    format_bound(b.agnostic, b.agnostic_formula).c_str(),
-                    format_bound(b.power, b.power_formula).c_str());
+                    format_bound(b.direct, 0.0).c_str(), agnostic.c_str(),
+                    power.c_str());
         if (actual != nullptr) {
             std::printf("  %10.3e", (*actual)[k].vector_error);
         }
         std::printf("\n");
     }
     std::printf("Bounds on ‖vk − uk‖ use measured stand-ins for the "
-                "eigenvalues and gaps, so they are estimates.\n* the "
-                "theorem's hypothesis is not met: the formula's value, not a "
-                "guarantee (report.json gives the reason).\n");
+                "eigenvalues and gaps, so they are estimates.\n");
+    if (marked) {
+        std::printf("* the theorem's hypothesis is not met: the formula's "
+                    "value, not a guarantee (report.json gives the "
+                    "reason).\n");
+    }
 }
 
 // The budget's plan and outcome, and the direct bounds that certify it.
@@ -203,13 +210,21 @@ void print_budget(const TargetAccuracyBudget& budget,
         const ComponentBudget& b = budget.components()[k];
         const Bound& direct = bounds[k].direct;
         const bool certified = direct.valid && direct.value <= budget.epsilon();
+        std::string verdict;
+        if (!b.reached && b.limited_by == "iteration limit") {
+            verdict = "NOT REACHED (iteration limit)";
+        } else if (!b.reached) {
+            verdict = "NOT REACHED (rounding floor above the target: the gap "
+                      "is too small for the precision)";
+        } else if (certified) {
+            verdict = "within target (direct bound certifies it)";
+        } else {
+            verdict = "own target reached, NOT CERTIFIED (direct bound above "
+                      "the target)";
+        }
         std::printf("%4zu  %12.3e  %12.3e  %12s  %s\n", k + 1,
                     b.target_error, b.achieved_error,
-                    format_bound(direct, 0.0).c_str(),
-                    certified ? "within target"
-                    : b.reached
-                        ? "NOT CERTIFIED (the bound exceeds the target)"
-                        : "NOT REACHED (gap too small for the precision)");
+                    format_bound(direct, 0.0).c_str(), verdict.c_str());
     }
 }
 

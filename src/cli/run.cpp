@@ -226,6 +226,31 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                     /*collective=*/true);
     }
     const double total_variance = trace(*problem.covariance);
+    if (!(total_variance > 0.0)) {
+        // A positive semidefinite matrix with trace 0 is zero, so a
+        // non-zero one with trace ≤ 0 has a negative eigenvalue.
+        double largest = 0.0;
+        const BlockCyclicMatrix& c = *problem.covariance;
+        for (int jl = 0; jl < c.local_cols(); ++jl) {
+            for (int il = 0; il < c.local_rows(); ++il) {
+                largest = std::max(largest, std::abs(c.local(il, jl)));
+            }
+        }
+        largest = mpi::max_all(comm, largest);
+        if (largest == 0.0) {
+            throw Error(problem.description +
+                            ": the covariance is zero (every column is "
+                            "constant), so there are no principal "
+                            "components; check the input",
+                        /*collective=*/true);
+        }
+        std::ostringstream message;
+        message << problem.description << ": the matrix is not positive "
+                << "semidefinite: its trace is " << total_variance
+                << " but it is not zero, so it has a negative eigenvalue; "
+                   "covdefl needs a covariance matrix";
+        throw Error(message.str(), /*collective=*/true);
+    }
     if (rank == 0 && !o.quiet) {
         std::printf("covdefl %s: %s, d = %d, K = %d, %d ranks on a %dx%d "
                     "grid, block size %d\n",
@@ -342,8 +367,9 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
             fix_sign(axis);
             arrays.axes.insert(arrays.axes.end(), axis.begin(), axis.end());
         }
-        times.write = MPI_Wtime() - start;
         publish_results(o.output, arrays, [&](const std::string& path) {
+            // The .npy files are written; the report itself is the rest.
+            times.write = MPI_Wtime() - start;
             write_report(path, o, grid, problem, total_variance, tracker,
                          explained, check ? &*check : nullptr, bounds,
                          actual.empty() ? nullptr : &actual, defects,
@@ -365,13 +391,11 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                         times.read, times.covariance, times.solve,
                         times.check, times.write, o.output.c_str());
         }
-        if (!all_converged) {
-            std::fprintf(stderr,
-                         "covdefl: warning: some components did not converge "
-                         "(iteration limit %d) or could not be separated "
-                         "from earlier ones; see their status in "
-                         "report.json\n",
-                         o.deflation.max_iterations);
+        for (const ComponentSummary& s : result.components) {
+            if (s.status != ComponentStatus::converged) {
+                std::fprintf(stderr, "covdefl: warning: component %d: %s\n",
+                             s.component + 1, describe(s.status));
+            }
         }
         std::fflush(stdout);
     });

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <limits>
 
 #include "covdefl/mpi.hpp"
 #include "covdefl/solver.hpp"
@@ -185,7 +186,14 @@ DeflationResult run_deflation(DeflatedOperator& op,
         // Each deflation adds rounding of about ε·|θk| per entry.
         rule.scale += std::abs(summary.eigenvalue);
         measure_against_original(op, v, start, result, summary);
-        if (summary.max_overlap > std::sqrt(rule.tolerance)) {
+        // The relative threshold that applied: --tol, or what a stopping
+        // policy chose (a looser one leaves larger overlaps).
+        const double relative_threshold =
+            std::max(rule.tolerance,
+                     summary.tolerance /
+                         std::max(std::abs(summary.eigenvalue),
+                                  std::numeric_limits<double>::min()));
+        if (summary.max_overlap > std::sqrt(relative_threshold)) {
             separate_from_earlier(op, v, start, result, summary);
         }
         if (observer != nullptr) {

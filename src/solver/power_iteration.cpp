@@ -165,6 +165,10 @@ ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
             v.data()[i] = y.data()[i] * scale;
         }
     }
+    // Rank 0's threshold (a stopping policy runs there only), so that the
+    // callers' decisions that depend on it agree on every rank.
+    mpi::check(MPI_Bcast(&summary.tolerance, 1, MPI_DOUBLE, 0, grid.comm()),
+               "MPI_Bcast");
     summary.seconds = MPI_Wtime() - start;
     return summary;
 }

@@ -80,6 +80,12 @@ void TargetAccuracyBudget::on_component(const ComponentSummary& summary)
                                 ? summary.residual_norm / budget.gap_estimate
                                 : std::numeric_limits<double>::infinity();
     budget.reached = budget.achieved_error <= budget.target_error;
+    if (summary.status == ComponentStatus::iteration_limit) {
+        budget.limited_by = "iteration limit";
+    } else if (!budget.reached) {
+        // It stopped above its budget, so at the solver's rounding floor.
+        budget.limited_by = "rounding floor";
+    }
     if (budget.gap_estimate > 0.0) {
         smallest_gap_ = smallest_gap_ > 0.0
                             ? std::min(smallest_gap_, budget.gap_estimate)
@@ -125,6 +131,9 @@ void TargetAccuracyBudget::write_json(JsonWriter& json) const
         json.field("transmission", b.transmission);
         json.field("achieved_error", b.achieved_error);
         json.field("reached", b.reached);
+        if (!b.limited_by.empty()) {
+            json.field("limited_by", b.limited_by);
+        }
         json.end_object();
     }
     json.end_array();

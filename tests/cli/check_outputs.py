@@ -8,6 +8,7 @@ run_cli_tests.sh calls this script once per check:
     check_outputs.py self-check OUTPUT
     check_outputs.py synthetic OUTPUT D P K
     check_outputs.py not-converged OUTPUT
+    check_outputs.py converged OUTPUT
     check_outputs.py case NAME OUTPUT CASE_DIR [K]
 
 A passing check prints nothing and exits with 0. A failing check prints one
@@ -433,6 +434,21 @@ def check_synthetic(output, d, power, k):
     return failures.report()
 
 
+def check_all_converged(output):
+    """Check that every component of a run reports convergence."""
+    failures = Failures()
+    result = ResultFolder(output)
+    components = result.report.get("components", [])
+    failures.expect(components, "report.json lists no components")
+    for entry in components:
+        failures.expect(
+            entry.get("status") == "converged",
+            f"component {entry.get('component')} has status "
+            f"{entry.get('status')!r}, expected 'converged'",
+        )
+    return failures.report()
+
+
 def check_not_converged(output):
     """Check that a run stopped at --max-iterations reports no convergence."""
     failures = Failures()
@@ -636,6 +652,8 @@ def main(argv):
     if command == "synthetic":
         output, dimension, power, k = arguments[:4]
         return check_synthetic(output, int(dimension), float(power), int(k))
+    if command == "converged":
+        return check_all_converged(arguments[0])
     if command == "not-converged":
         return check_not_converged(arguments[0])
     if command == "case":

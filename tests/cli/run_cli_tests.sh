@@ -457,6 +457,19 @@ done
 
 # --- Output folders, resources and special files ---------------------------
 
+"$python" -c 'import numpy, sys
+numpy.save(sys.argv[1], numpy.tile(numpy.arange(8.0), (50, 1)))' \
+    "$work/constant-rows.npy"
+expect_error "all rows equal" 2 'constant-rows\.npy;covariance is zero' \
+    --input "$work/constant-rows.npy" --components 3
+
+# A loose --target-accuracy leaves larger overlaps between components; they
+# must not be mistaken for components that cannot be separated.
+expect_result "loose target accuracy" 2 \
+    converged OUTPUT -- \
+    --synthetic 300 --spectrum geometric:0.9 --components 8 \
+    --target-accuracy 1e-3
+
 mkfifo "$work/fifo.npy"
 expect_error "fifo input" 2 'fifo\.npy;not a regular file' \
     --input "$work/fifo.npy"
