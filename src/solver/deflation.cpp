@@ -167,6 +167,10 @@ DeflationResult run_deflation(DeflatedOperator& op,
                     /*collective=*/true);
     }
     DeflationResult result;
+    int policy_flag = policy != nullptr ? 1 : 0;
+    mpi::check(MPI_Bcast(&policy_flag, 1, MPI_INT, 0, op.grid().comm()),
+               "MPI_Bcast");
+    const bool policy_active = policy_flag != 0;
     StoppingRule rule;
     rule.max_iterations = options.max_iterations;
     const int steps =
@@ -186,13 +190,18 @@ DeflationResult run_deflation(DeflatedOperator& op,
         // Each deflation adds rounding of about ε·|θk| per entry.
         rule.scale += std::abs(summary.eigenvalue);
         measure_against_original(op, v, start, result, summary);
-        // The relative threshold that applied: --tol, or what a stopping
-        // policy chose (a looser one leaves larger overlaps).
-        const double relative_threshold =
-            std::max(rule.tolerance,
-                     summary.tolerance /
-                         std::max(std::abs(summary.eigenvalue),
-                                  std::numeric_limits<double>::min()));
+        // Overlaps up to the square root of the relative threshold are
+        // expected. That is √tol, or with a stopping policy the threshold
+        // it chose (looser ones leave larger overlaps), capped at 1e-2
+        // because near the rounding floor the relative threshold of a tiny
+        // eigenvalue says nothing.
+        double relative_threshold = rule.tolerance;
+        if (policy_active) {
+            relative_threshold = std::min(
+                1e-2, summary.tolerance /
+                          std::max(std::abs(summary.eigenvalue),
+                                   std::numeric_limits<double>::min()));
+        }
         if (summary.max_overlap > std::sqrt(relative_threshold)) {
             separate_from_earlier(op, v, start, result, summary);
         }
