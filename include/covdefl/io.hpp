@@ -81,8 +81,32 @@ std::unique_ptr<RowSource> open_npy(const std::string& path);
 // become their values as doubles, unscaled.
 std::unique_ptr<RowSource> open_idx(const std::string& path);
 
-// Opens `path` by its format: "npy", "idx", or "auto" (by extension:
-// `.npy` is NumPy, anything else with "idx" or "-ubyte" in its name is IDX).
+// Dialect of a delimited text file.
+struct CsvOptions {
+    // Field separator; '\0' means detect it from the first data line
+    // (comma, tab, semicolon or whitespace).
+    char delimiter = '\0';
+    // Whether the first non-comment line is a header of column names.
+    // Detect: a header when that line has a field that is not a number.
+    enum class Header { detect, present, absent } header = Header::detect;
+    char comment = '#';  // lines starting with it (after spaces) are skipped
+};
+
+// Opens `path` as delimited text: one sample per line, the same number of
+// numeric fields on every line. Accepts a UTF-8 byte-order mark, CRLF line
+// ends, blank lines, comment lines, spaces around fields, numbers in double
+// quotes, and a missing final newline. Throws InputError naming the file
+// and line on a ragged row (with the field counts), and the line and
+// column on a field that is not a number. NaN and infinity are read as
+// such (the loader rejects them with their position). Each rank scans the
+// file from the start and keeps only the rows it asks for, so no rank
+// holds the whole matrix.
+std::unique_ptr<RowSource> open_csv(const std::string& path,
+                                    const CsvOptions& options = {});
+
+// Opens `path` by its format: "npy", "idx", "csv", or "auto" (by name:
+// `.npy` is NumPy; `.csv`, `.tsv` and `.txt` are delimited text; a name
+// with "idx" or "-ubyte" in it is IDX).
 std::unique_ptr<RowSource> open_rows(const std::string& path,
                                      const std::string& format);
 

@@ -24,8 +24,8 @@ po::options_description describe_options(RunOptions& o)
          "input file: an n x d data matrix (rows are samples) or, with "
          "--input-kind covariance, a d x d symmetric matrix")
         ("format", po::value(&o.format)->default_value(o.format),
-         "input format: npy, idx (MNIST, gzipped or not) or auto (from the "
-         "file name)")
+         "input format: npy, idx (MNIST, gzipped or not), csv (delimited "
+         "text) or auto (from the file name)")
         ("input-kind", po::value(&o.input_kind)->default_value(o.input_kind),
          "data (centre the columns, form C = XcᵀXc/(n-1)) or covariance "
          "(use the matrix as C)")

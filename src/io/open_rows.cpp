@@ -13,9 +13,10 @@ namespace covdefl::io {
 std::unique_ptr<RowSource> open_rows(const std::string& path,
                                      const std::string& format)
 {
-    if (format != "npy" && format != "idx" && format != "auto") {
+    if (format != "npy" && format != "idx" && format != "csv" &&
+        format != "auto") {
         throw InputError("unknown input format '" + format +
-                         "'; use npy, idx or auto");
+                         "'; use npy, idx, csv or auto");
     }
 
     // Checked before the name, so that a missing file is reported as missing
@@ -39,18 +40,27 @@ std::unique_ptr<RowSource> open_rows(const std::string& path,
     if (format == "idx") {
         return open_idx(path);
     }
+    if (format == "csv") {
+        return open_csv(path);
+    }
 
     const std::string name = std::filesystem::path(path).filename().string();
     if (name.ends_with(".npy")) {
         return open_npy(path);
+    }
+    // Delimiter detection finds the tabs of a .tsv file.
+    if (name.ends_with(".csv") || name.ends_with(".tsv") ||
+        name.ends_with(".txt")) {
+        return open_csv(path);
     }
     if (name.find("idx") != std::string::npos ||
         name.find("-ubyte") != std::string::npos) {
         return open_idx(path);
     }
     throw InputError("cannot determine the format of " + path +
-                     " from its name (expected a .npy extension, or \"idx\" "
-                     "or \"-ubyte\" in the name); pass --format npy|idx");
+                     " from its name (expected a .npy, .csv, .tsv or .txt "
+                     "extension, or \"idx\" or \"-ubyte\" in the name); "
+                     "pass --format npy|idx|csv");
 }
 
 }  // namespace covdefl::io

@@ -194,7 +194,7 @@ DeflationResult run_deflation(DeflatedOperator& op,
         // expected. That is √tol, or with a stopping policy the threshold
         // it chose (looser ones leave larger overlaps), capped at 1e-2
         // because near the rounding floor the relative threshold of a tiny
-        // eigenvalue says nothing.
+        // eigenvalue is meaningless.
         double relative_threshold = rule.tolerance;
         if (policy_active) {
             relative_threshold = std::min(

@@ -455,6 +455,24 @@ for ranks in 3 4; do
         --input-kind covariance --components 2 --block-size 1
 done
 
+# --- Delimited text ----------------------------------------------------------
+
+# Every dialect file holds the 4 x 3 matrix of the IDX matrix case.
+for dialect in "$data_dir"/csv/matrix-4x3-*.csv "$data_dir"/csv/matrix-4x3.tsv; do
+    expect_result "csv $(basename "$dialect")" 2 \
+        case idx-matrix OUTPUT "$cases_dir" 3 -- \
+        --input "$dialect" --components 3
+done
+for k in 1 3; do
+    expect_result "explained ratio csv k=$k" 3 \
+        case explained-ratio OUTPUT "$cases_dir" "$k" -- \
+        --input "$cases_dir/explained-ratio/data.csv" --components "$k"
+done
+expect_error "NaN in csv" 2 'nonfinite-5x3-nan\.csv;row 3;column 2' \
+    --input "$data_dir/csv/nonfinite-5x3-nan.csv" --components 2
+expect_error "ragged csv" 2 'ragged-line-3\.csv;line 3' \
+    --input "$data_dir/csv/ragged-line-3.csv" --components 2
+
 # --- Output folders, resources and special files ---------------------------
 
 "$python" -c 'import numpy, sys

@@ -397,7 +397,10 @@ TEST_CASE("open_rows uses an explicit format", "[idx]")
         Contains("invalid IDX magic number"));
     CHECK_THROWS_WITH(
         covdefl::io::open_rows(npy_dir + "matrix-5x3-c-f8.npy", "csv"),
-        Contains("unknown input format 'csv'"));
+        Contains("not text"));
+    CHECK_THROWS_WITH(
+        covdefl::io::open_rows(npy_dir + "matrix-5x3-c-f8.npy", "hdf5"),
+        Contains("unknown input format 'hdf5'"));
 }
 
 TEST_CASE("open_rows reports a missing file first", "[idx]")
