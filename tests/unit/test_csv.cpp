@@ -15,8 +15,13 @@
 #include <vector>
 
 #include "covdefl/io.hpp"
+#include "file_helpers.hpp"
 
 namespace {
+
+using covdefl::testing::read_all;
+using covdefl::testing::TemporaryFolder;
+using covdefl::testing::write_file;
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -35,51 +40,8 @@ const std::vector<double> matrix_4x3 = {
     -3.0, 2.5,  1.75,
 };
 
-void write_file(const std::string& path, const std::string& bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out);
-}
 
-std::vector<double> read_all(RowSource& source)
-{
-    std::vector<double> values(
-        static_cast<std::size_t>(source.rows() * source.cols()));
-    source.read_rows(0, source.rows(), values.data());
-    return values;
-}
 
-// Fresh folder under the system temporary folder, removed with its files.
-class TemporaryFolder {
-public:
-    TemporaryFolder()
-    {
-        std::string name =
-            (fs::temp_directory_path() / "covdefl-csv-XXXXXX").string();
-        REQUIRE(::mkdtemp(name.data()) != nullptr);
-        path_ = name;
-    }
-    TemporaryFolder(const TemporaryFolder&) = delete;
-    TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-    ~TemporaryFolder()
-    {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-
-    // Writes `text` to a file called `name` in the folder and returns its
-    // path.
-    std::string write(const std::string& name, const std::string& text) const
-    {
-        const std::string path = (path_ / name).string();
-        write_file(path, text);
-        return path;
-    }
-
-private:
-    fs::path path_;
-};
 
 // Opens `text` written to a temporary file and returns all its values.
 std::vector<double> read_text(const std::string& text,

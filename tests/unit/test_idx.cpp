@@ -12,8 +12,13 @@
 #include <vector>
 
 #include "covdefl/io.hpp"
+#include "file_helpers.hpp"
 
 namespace {
+
+using covdefl::testing::read_all;
+using covdefl::testing::TemporaryFolder;
+using covdefl::testing::write_file;
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -55,12 +60,6 @@ std::string read_file(const std::string& path)
             std::istreambuf_iterator<char>()};
 }
 
-void write_file(const std::string& path, const std::string& bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out);
-}
 
 IdxHeader parse(const std::string& bytes)
 {
@@ -84,13 +83,6 @@ std::string make_idx(unsigned char type_code,
     return bytes + data;
 }
 
-std::vector<double> read_all(RowSource& source)
-{
-    std::vector<double> values(
-        static_cast<std::size_t>(source.rows() * source.cols()));
-    source.read_rows(0, source.rows(), values.data());
-    return values;
-}
 
 std::vector<double> slice(const std::vector<double>& values,
                           std::size_t first, std::size_t count)
@@ -99,32 +91,6 @@ std::vector<double> slice(const std::vector<double>& values,
             values.begin() + static_cast<std::ptrdiff_t>(first + count)};
 }
 
-// Fresh folder under the system temporary folder, removed with its files.
-class TemporaryFolder {
-public:
-    TemporaryFolder()
-    {
-        std::string name =
-            (fs::temp_directory_path() / "covdefl-idx-XXXXXX").string();
-        REQUIRE(::mkdtemp(name.data()) != nullptr);
-        path_ = name;
-    }
-    TemporaryFolder(const TemporaryFolder&) = delete;
-    TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-    ~TemporaryFolder()
-    {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-
-    std::string file(const std::string& name) const
-    {
-        return (path_ / name).string();
-    }
-
-private:
-    fs::path path_;
-};
 
 }  // namespace
 

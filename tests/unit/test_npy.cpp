@@ -13,8 +13,13 @@
 #include <vector>
 
 #include "covdefl/io.hpp"
+#include "file_helpers.hpp"
 
 namespace {
+
+using covdefl::testing::read_all;
+using covdefl::testing::TemporaryFolder;
+using covdefl::testing::write_file;
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -44,12 +49,6 @@ std::string read_file(const std::string& path)
             std::istreambuf_iterator<char>()};
 }
 
-void write_file(const std::string& path, const std::string& bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out);
-}
 
 NpyHeader parse(const std::string& bytes)
 {
@@ -85,49 +84,7 @@ std::string make_dict(const std::string& descr, const std::string& shape)
            shape + ", }";
 }
 
-std::vector<double> read_all(RowSource& source)
-{
-    std::vector<double> values(
-        static_cast<std::size_t>(source.rows() * source.cols()));
-    source.read_rows(0, source.rows(), values.data());
-    return values;
-}
 
-// Fresh folder under the system temporary folder, removed with its files.
-class TemporaryFolder {
-public:
-    TemporaryFolder()
-    {
-        std::string name =
-            (fs::temp_directory_path() / "covdefl-npy-XXXXXX").string();
-        REQUIRE(::mkdtemp(name.data()) != nullptr);
-        path_ = name;
-    }
-    TemporaryFolder(const TemporaryFolder&) = delete;
-    TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-    ~TemporaryFolder()
-    {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-
-    std::string file(const std::string& name) const
-    {
-        return (path_ / name).string();
-    }
-
-    std::vector<std::string> names() const
-    {
-        std::vector<std::string> result;
-        for (const auto& entry : fs::directory_iterator(path_)) {
-            result.push_back(entry.path().filename().string());
-        }
-        return result;
-    }
-
-private:
-    fs::path path_;
-};
 
 }  // namespace
 
