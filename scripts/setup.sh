@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-    cmake g++ make
+    cmake g++ make clang-format
     libopenmpi-dev openmpi-bin
     libscalapack-openmpi-dev libopenblas-dev
     libboost-program-options-dev

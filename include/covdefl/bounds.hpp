@@ -20,7 +20,10 @@ struct Bound {
     std::string reason;  // why it is vacuous; empty when valid
 
     static Bound of(double v) { return Bound{v, true, {}}; }
-    static Bound vacuous(std::string why) { return Bound{0.0, false, std::move(why)}; }
+    static Bound vacuous(std::string why)
+    {
+        return Bound{0.0, false, std::move(why)};
+    }
 };
 
 // Everything the tracker derives for component k (1-based in the report).
@@ -46,11 +49,11 @@ struct ComponentBounds {
     // 1/|x0ᵀûk| estimated from the start vector and the result.
     double c0_estimate = 0.0;
 
-    Bound subroutine_error;   // ‖δk‖ = ‖vk − ûk‖ ≤ chord(rk / γk)
-    Bound direct;             // ‖vk − uk‖ ≤ chord(r'k / γ'k)
-    Bound eigenvalue_error;   // |θk − λk| ≤ r'k²/γ'k + |θk − θ'k|
-    Bound agnostic;           // propagated, sub-routine agnostic
-    Bound power;              // propagated, power iteration
+    Bound subroutine_error;  // ‖δk‖ = ‖vk − ûk‖ ≤ chord(rk / γk)
+    Bound direct;            // ‖vk − uk‖ ≤ chord(r'k / γ'k)
+    Bound eigenvalue_error;  // |θk − λk| ≤ r'k²/γ'k + |θk − θ'k|
+    Bound agnostic;          // propagated, sub-routine agnostic
+    Bound power;             // propagated, power iteration
     double agnostic_formula = 0.0;  // its formula's value, hypotheses aside
     double power_formula = 0.0;
     // Iteration counts the power-iteration theorem asks for (constants
@@ -70,9 +73,9 @@ struct ActualError {
 // Returns one message per bound that is smaller than the actual error it
 // bounds, by more than the reference's uncertainty plus 8ε: each is a
 // defect of the analysis or of its stand-ins.
-std::vector<std::string> find_bound_defects(
-    const std::vector<ComponentBounds>& bounds,
-    const std::vector<ActualError>& actual);
+std::vector<std::string>
+find_bound_defects(const std::vector<ComponentBounds>& bounds,
+                   const std::vector<ActualError>& actual);
 
 // ‖v − u‖ for unit vectors at angle φ (sign aligned) with sin φ = s:
 // √(2 − 2cos φ), in a form that keeps its digits for tiny s.
@@ -82,9 +85,9 @@ double chord_from_sine(double s);
 // `residual_histories` their per-iteration residual norms, `probe` the
 // summary of component K + 1 when it was computed (nothing when K = d),
 // and `dimension` is d.
-std::vector<ComponentBounds> evaluate_bounds(
-    const std::vector<ComponentSummary>& components,
-    const std::vector<std::vector<double>>& residual_histories,
-    const std::optional<ComponentSummary>& probe, int dimension);
+std::vector<ComponentBounds>
+evaluate_bounds(const std::vector<ComponentSummary>& components,
+                const std::vector<std::vector<double>>& residual_histories,
+                const std::optional<ComponentSummary>& probe, int dimension);
 
 }  // namespace covdefl

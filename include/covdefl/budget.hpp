@@ -13,12 +13,12 @@ namespace covdefl {
 
 // Plan and outcome of the budget for one component.
 struct ComponentBudget {
-    double target_error = 0.0;       // own error allowed: sin∠(vk, ûk)
-    double gap_estimate = 0.0;       // |θk|·(1 − ρ), ρ = residual contraction
-    double residual_threshold = 0.0; // target_error · gap_estimate
-    double transmission = 0.0;       // measured share of earlier errors passed on
-    double achieved_error = 0.0;     // final residual / gap estimate
-    bool reached = false;            // achieved_error ≤ target_error
+    double target_error = 0.0;  // own error allowed: sin∠(vk, ûk)
+    double gap_estimate = 0.0;  // |θk|·(1 − ρ), ρ = residual contraction
+    double residual_threshold = 0.0;  // target_error · gap_estimate
+    double transmission = 0.0;    // measured share of earlier errors passed on
+    double achieved_error = 0.0;  // final residual / gap estimate
+    bool reached = false;         // achieved_error ≤ target_error
     // Why the target was not reached: "iteration limit", "rounding floor"
     // (the gap is too small for the precision), or empty.
     std::string limited_by;
@@ -44,10 +44,7 @@ public:
     double residual_threshold(const IterationRecord& record) override;
     void on_component(const ComponentSummary& summary) override;
 
-    const std::vector<ComponentBudget>& components() const
-    {
-        return budgets_;
-    }
+    const std::vector<ComponentBudget>& components() const { return budgets_; }
     double epsilon() const { return epsilon_; }
 
     // Writes the "target_accuracy" object of the report.
@@ -59,7 +56,7 @@ private:
     double transmission_ = 1.0;
     bool transmission_measured_ = false;
     double smallest_gap_ = 0.0;
-    std::vector<double> residuals_;   // current component, per iteration
+    std::vector<double> residuals_;  // current component, per iteration
     std::vector<ComponentBudget> budgets_;
     std::vector<double> eigenvalues_;  // |θj| of finished components
 };

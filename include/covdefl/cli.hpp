@@ -8,9 +8,9 @@ namespace covdefl {
 // Exit statuses of the covdefl command.
 enum ExitStatus : int {
     exit_success = 0,
-    exit_error = 1,           // bad input or option, or a failed run
-    exit_not_converged = 3,   // results written, some component unconverged
-    exit_bound_defect = 4,    // --check found a bound below the actual error
+    exit_error = 1,          // bad input or option, or a failed run
+    exit_not_converged = 3,  // results written, some component unconverged
+    exit_bound_defect = 4,   // --check found a bound below the actual error
 };
 
 // Parses the command line and runs covdefl on all ranks of `comm`.

@@ -61,11 +61,10 @@ std::vector<double> parse_spectrum(const std::string& spec, std::int64_t d);
 // Householder QR (PDGEQRF, PDORGQR) of a d x d Gaussian matrix drawn from
 // `seed`. The matrix is the same for every grid shape. When `eigenvectors`
 // is not null it receives Q: column i is the eigenvector of λ[i].
-BlockCyclicMatrix synthetic_covariance(const ProcessGrid& grid,
-                                       const std::vector<double>& eigenvalues,
-                                       std::uint64_t seed, int block_size,
-                                       std::unique_ptr<BlockCyclicMatrix>*
-                                           eigenvectors = nullptr);
+BlockCyclicMatrix synthetic_covariance(
+    const ProcessGrid& grid, const std::vector<double>& eigenvalues,
+    std::uint64_t seed, int block_size,
+    std::unique_ptr<BlockCyclicMatrix>* eigenvectors = nullptr);
 
 // Sum of the diagonal of a square block-cyclic matrix, on every rank.
 double trace(const BlockCyclicMatrix& a);

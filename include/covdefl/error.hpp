@@ -17,8 +17,10 @@ namespace covdefl {
 class Error : public std::runtime_error {
 public:
     explicit Error(const std::string& message, bool collective = false)
-        : std::runtime_error(message), collective_(collective)
-    {}
+        : std::runtime_error(message)
+        , collective_(collective)
+    {
+    }
 
     bool collective() const noexcept { return collective_; }
 

@@ -9,16 +9,16 @@ namespace covdefl {
 // Scalars of one iteration of a sub-routine, produced by collective
 // reductions and therefore identical on every rank.
 struct IterationRecord {
-    int component = 0;          // 0-based component index k
-    int iteration = 0;          // 1-based iteration count within component k
+    int component = 0;  // 0-based component index k
+    int iteration = 0;  // 1-based iteration count within component k
     double rayleigh_quotient = 0.0;  // θ = vᵀÂv with ‖v‖ = 1
     double residual_norm = 0.0;      // ‖Âv − θv‖
-    double step_norm = 0.0;          // ‖v_new − v‖, the change of the iterate
+    double step_norm = 0.0;  // ‖v_new − v‖, the change of the iterate
 };
 
 // Outcome of a component's sub-routine.
 enum class ComponentStatus {
-    converged,        // ‖Âv − θv‖ ≤ tol·|θ| (or at the rounding floor)
+    converged,  // ‖Âv − θv‖ ≤ tol·|θ| (or at the rounding floor)
     iteration_limit,  // stopped at --max-iterations, not converged
     // The result overlapped an earlier component by more than the square
     // root of its relative stopping threshold, and after
@@ -37,15 +37,15 @@ struct ComponentSummary {
     double residual_norm = 0.0;  // ‖Âk vk − θk vk‖ of the returned vk
     double tolerance = 0.0;      // the stopping threshold that applied
     ComponentStatus status = ComponentStatus::converged;
-    double seconds = 0.0;        // wall time of this component
+    double seconds = 0.0;  // wall time of this component
 
     // Measured against the original matrix Σ after the sub-routine ends,
     // from Σ vk = Âk vk + Σ_{j<k} θj (vjᵀvk) vj, so no copy of Σ is kept.
     double original_rayleigh_quotient = 0.0;  // θ'k = vkᵀ Σ vk
     double original_residual_norm = 0.0;      // ‖Σ vk − θ'k vk‖
-    double max_overlap = 0.0;       // max_{j<k} |vjᵀ vk|
-    double deflation_leak = 0.0;    // Σ_{j<k} θj (vjᵀ vk)²
-    double start_overlap = 0.0;     // |x0ᵀ vk| for the unit start vector x0
+    double max_overlap = 0.0;                 // max_{j<k} |vjᵀ vk|
+    double deflation_leak = 0.0;              // Σ_{j<k} θj (vjᵀ vk)²
+    double start_overlap = 0.0;  // |x0ᵀ vk| for the unit start vector x0
     // True when vk was made orthogonal to the earlier components after the
     // sub-routine, because it overlapped one of them by more than the
     // square root of its relative stopping threshold.

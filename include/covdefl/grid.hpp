@@ -128,7 +128,8 @@ class DistVector : public BlockCyclicMatrix {
 public:
     DistVector(const ProcessGrid& grid, std::int64_t n, int block_size)
         : BlockCyclicMatrix(grid, n, 1, block_size, block_size)
-    {}
+    {
+    }
 
     // Number of entries stored on this rank.
     int local_size() const { return local_cols() == 0 ? 0 : local_rows(); }

@@ -18,12 +18,13 @@ enum class ElementType { uint8, int8, int16, int32, float32, float64 };
 // Header of a NumPy `.npy` file (format versions 1.0, 2.0 and 3.0).
 struct NpyHeader {
     int major_version = 0;
-    std::string descr;         // dtype string as stored, e.g. "<f8"
+    std::string descr;  // dtype string as stored, e.g. "<f8"
     ElementType type = ElementType::float64;
     bool big_endian = false;
     bool fortran_order = false;
     std::vector<std::int64_t> shape;
-    std::uint64_t data_offset = 0;  // bytes from file start to the first element
+    std::uint64_t data_offset =
+        0;  // bytes from file start to the first element
 };
 
 // Parses the header at the start of a `.npy` file. `bytes` contains the first
@@ -71,8 +72,8 @@ public:
 };
 
 // Opens `path` as a `.npy` file that contains a 2-D float64 or float32
-// array in C order (little- or big-endian). The file size is checked against the header
-// before any data is read.
+// array in C order (little- or big-endian). The file size is checked against
+// the header before any data is read.
 std::unique_ptr<RowSource> open_npy(const std::string& path);
 
 // Opens `path` as an IDX file, gzip-compressed or not. A file with d >= 2

@@ -19,11 +19,11 @@ struct ComponentCheck {
 
 // Outcome of the reference computation and of its own sanity checks.
 struct ReferenceCheck {
-    bool valid = false;       // PDSYEVR succeeded and passed its checks
-    std::string failure;      // why the reference was not trusted
-    int block_size_used = 0;  // block size of the PDSYEVR run that counted
-    int info = 0;             // PDSYEVR's info of that run
-    double max_residual = 0.0;       // max_k ‖C zk − λk zk‖ / ‖C‖ estimate
+    bool valid = false;         // PDSYEVR succeeded and passed its checks
+    std::string failure;        // why the reference was not trusted
+    int block_size_used = 0;    // block size of the PDSYEVR run that counted
+    int info = 0;               // PDSYEVR's info of that run
+    double max_residual = 0.0;  // max_k ‖C zk − λk zk‖ / ‖C‖ estimate
     double max_orthogonality = 0.0;  // max_{i,j} |ziᵀzj − δij|
     double seconds = 0.0;
     std::vector<ComponentCheck> components;

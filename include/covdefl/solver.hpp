@@ -45,7 +45,7 @@ private:
 
 // Stopping rule of a sub-routine.
 struct StoppingRule {
-    double tolerance = 1e-12;   // stop when ‖Âv − θv‖ ≤ tolerance·|θ|
+    double tolerance = 1e-12;  // stop when ‖Âv − θv‖ ≤ tolerance·|θ|
     int max_iterations = 10000;
     // Rounding scale: Σ_{j<k} |θj| over the components already deflated (0
     // for the first), since each rank-one update adds rounding of about

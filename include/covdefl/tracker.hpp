@@ -15,8 +15,8 @@ namespace covdefl {
 struct ComponentTrack {
     ComponentSummary summary;
     std::vector<double> rayleigh_quotients;  // θ after each iteration
-    std::vector<double> residual_norms;      // ‖Âv − θv‖ after each iteration
-    std::vector<double> step_norms;          // ‖v_new − v‖ after each iteration
+    std::vector<double> residual_norms;  // ‖Âv − θv‖ after each iteration
+    std::vector<double> step_norms;  // ‖v_new − v‖ after each iteration
     bool finished = false;
 };
 

@@ -112,8 +112,7 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     };
     if (o.deflation.components < 1) {
         reject("invalid --components " +
-               std::to_string(o.deflation.components) +
-               ": must be at least 1");
+               std::to_string(o.deflation.components) + ": must be at least 1");
     }
     if (!(o.deflation.tolerance > 0.0 && o.deflation.tolerance < 1.0)) {
         std::ostringstream message;
@@ -145,8 +144,7 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     }
     if (values.count("synthetic") != 0 &&
         (o.synthetic_dimension < 1 || o.synthetic_dimension > 1'000'000)) {
-        reject("invalid --synthetic " +
-               std::to_string(o.synthetic_dimension) +
+        reject("invalid --synthetic " + std::to_string(o.synthetic_dimension) +
                ": d must be between 1 and 1000000");
     }
     if (values.count("grid") != 0) {

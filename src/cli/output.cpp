@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const result_files[] = {"eigenvalues.npy", "components.npy",
-                                    "explained_variance_ratio.npy",
-                                    "mean.npy", "report.json"};
+                                    "explained_variance_ratio.npy", "mean.npy",
+                                    "report.json"};
 
 }  // namespace
 
@@ -67,9 +67,9 @@ void fix_sign(std::vector<double>& v)
     }
 }
 
-void publish_results(const std::string& folder, const ResultArrays& arrays,
-                     const std::function<void(const std::string&)>&
-                         write_report)
+void publish_results(
+    const std::string& folder, const ResultArrays& arrays,
+    const std::function<void(const std::string&)>& write_report)
 {
     const fs::path target(folder);
     const fs::path staging =
@@ -87,8 +87,8 @@ void publish_results(const std::string& folder, const ResultArrays& arrays,
                       arrays.eigenvalues.data());
         io::write_npy((staging / "components.npy").string(),
                       {k, arrays.dimension}, arrays.axes.data());
-        io::write_npy((staging / "explained_variance_ratio.npy").string(),
-                      {k}, arrays.explained.data());
+        io::write_npy((staging / "explained_variance_ratio.npy").string(), {k},
+                      arrays.explained.data());
         if (!arrays.means.empty()) {
             io::write_npy((staging / "mean.npy").string(), {arrays.dimension},
                           arrays.means.data());

@@ -19,12 +19,12 @@ void fix_sign(std::vector<double>& v);
 
 // The result arrays of one run, on rank 0.
 struct ResultArrays {
-    std::int64_t components = 0;         // K
-    std::int64_t dimension = 0;          // d
-    std::vector<double> eigenvalues;     // K
-    std::vector<double> axes;            // K x d, row-major
-    std::vector<double> explained;       // K
-    std::vector<double> means;           // d, empty unless a data input
+    std::int64_t components = 0;      // K
+    std::int64_t dimension = 0;       // d
+    std::vector<double> eigenvalues;  // K
+    std::vector<double> axes;         // K x d, row-major
+    std::vector<double> explained;    // K
+    std::vector<double> means;        // d, empty unless a data input
 };
 
 // Writes every result file into a staging folder inside `folder`, then
@@ -33,8 +33,8 @@ struct ResultArrays {
 // write fails, nothing in `folder` changes and the staging folder is
 // removed. `write_report` writes report.json to the path it is given.
 // Throws Error naming the file and the reason.
-void publish_results(const std::string& folder, const ResultArrays& arrays,
-                     const std::function<void(const std::string&)>&
-                         write_report);
+void publish_results(
+    const std::string& folder, const ResultArrays& arrays,
+    const std::function<void(const std::string&)>& write_report);
 
 }  // namespace covdefl

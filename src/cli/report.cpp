@@ -52,8 +52,7 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<ComponentBounds>& bounds,
                   const std::vector<ActualError>* actual,
                   const std::vector<std::string>& defects,
-                  const TargetAccuracyBudget* budget,
-                  const StageTimes& times)
+                  const TargetAccuracyBudget* budget, const StageTimes& times)
 {
     {
         std::ofstream out(path);
@@ -72,7 +71,7 @@ void write_report(const std::string& path, const RunOptions& o,
         json.begin_object();
         json.field("source", problem.description);
         json.field("kind", o.synthetic_dimension > 0 ? std::string("synthetic")
-                                                      : o.input_kind);
+                                                     : o.input_kind);
         json.field("dimension", problem.dimension);
         if (problem.samples > 0) {
             json.field("samples", problem.samples);
@@ -222,9 +221,9 @@ void print_budget(const TargetAccuracyBudget& budget,
             verdict = "own target reached, NOT CERTIFIED (direct bound above "
                       "the target)";
         }
-        std::printf("%4zu  %12.3e  %12.3e  %12s  %s\n", k + 1,
-                    b.target_error, b.achieved_error,
-                    format_bound(direct, 0.0).c_str(), verdict.c_str());
+        std::printf("%4zu  %12.3e  %12.3e  %12s  %s\n", k + 1, b.target_error,
+                    b.achieved_error, format_bound(direct, 0.0).c_str(),
+                    verdict.c_str());
     }
 }
 

@@ -31,8 +31,11 @@ namespace {
 class ProgressReporter : public SolveObserver {
 public:
     ProgressReporter(Tracker& tracker, int components, bool quiet)
-        : tracker_(tracker), components_(components), quiet_(quiet)
-    {}
+        : tracker_(tracker)
+        , components_(components)
+        , quiet_(quiet)
+    {
+    }
 
     void on_iteration(const IterationRecord& record) override
     {
@@ -59,8 +62,7 @@ public:
                     s.eigenvalue != 0.0
                         ? s.residual_norm / std::abs(s.eigenvalue)
                         : 0.0,
-                    describe(s.status),
-                    s.seconds);
+                    describe(s.status), s.seconds);
         std::fflush(stdout);
     }
 
@@ -84,8 +86,8 @@ double share_bytes(const ProcessGrid& grid, double m, double n, int nb)
 double available_bytes_per_rank(MPI_Comm comm)
 {
     MPI_Comm node = MPI_COMM_NULL;
-    mpi::check(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0,
-                                   MPI_INFO_NULL, &node),
+    mpi::check(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL,
+                                   &node),
                "MPI_Comm_split_type");
     const int ranks_on_node = mpi::size(node);
     MPI_Comm_free(&node);
@@ -145,12 +147,12 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         } catch (const Error& e) {
             throw Error(e.what(), /*collective=*/true);
         }
-        problem.covariance = std::make_unique<BlockCyclicMatrix>(
-            synthetic_covariance(grid, eigenvalues, o.deflation.seed,
-                                 o.block_size));
-        problem.description = "synthetic d = " +
-                              std::to_string(o.synthetic_dimension) +
-                              ", spectrum " + o.spectrum;
+        problem.covariance =
+            std::make_unique<BlockCyclicMatrix>(synthetic_covariance(
+                grid, eigenvalues, o.deflation.seed, o.block_size));
+        problem.description =
+            "synthetic d = " + std::to_string(o.synthetic_dimension) +
+            ", spectrum " + o.spectrum;
         times.covariance = MPI_Wtime() - start;
         return problem;
     }
@@ -168,21 +170,22 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         times.read = MPI_Wtime() - start;
         return problem;
     }
-    check_memory(grid,
-                 std::max(share_bytes(grid, n, d, o.block_size) +
-                              covariance_share,
-                          covariance_share * (1.0 + check_copies)),
-                 "the " + std::to_string(shape.rows) + " x " +
-                     std::to_string(shape.cols) + " data in " + o.input +
-                     " and its covariance");
+    check_memory(
+        grid,
+        std::max(share_bytes(grid, n, d, o.block_size) + covariance_share,
+                 covariance_share * (1.0 + check_copies)),
+        "the " + std::to_string(shape.rows) + " x " +
+            std::to_string(shape.cols) + " data in " + o.input +
+            " and its covariance");
     BlockCyclicMatrix x =
         read_data_matrix(grid, o.input, o.format, o.block_size);
     times.read = MPI_Wtime() - start;
     start = MPI_Wtime();
     problem.samples = x.rows();
     if (x.rows() < 2) {
-        throw Error(o.input + ": need at least 2 samples (rows) to form a "
-                              "covariance with divisor n - 1, but it has " +
+        throw Error(o.input +
+                        ": need at least 2 samples (rows) to form a "
+                        "covariance with divisor n - 1, but it has " +
                         std::to_string(x.rows()),
                     /*collective=*/true);
     }
@@ -221,8 +224,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         throw Error("invalid --components " +
                         std::to_string(o.deflation.components) +
                         ": the input has only d = " + std::to_string(d) +
-                        " features, so K must be at most " +
-                        std::to_string(d),
+                        " features, so K must be at most " + std::to_string(d),
                     /*collective=*/true);
     }
     const double total_variance = trace(*problem.covariance);
@@ -274,12 +276,11 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     PowerIteration power;
     std::unique_ptr<TargetAccuracyBudget> budget;
     if (o.target_accuracy > 0.0 && rank == 0) {
-        budget = std::make_unique<TargetAccuracyBudget>(
-            o.target_accuracy, o.deflation.components);
+        budget = std::make_unique<TargetAccuracyBudget>(o.target_accuracy,
+                                                        o.deflation.components);
     }
-    DeflationResult result = run_deflation(op, deflation, power,
-                                           rank == 0 ? &reporter : nullptr,
-                                           budget.get());
+    DeflationResult result = run_deflation(
+        op, deflation, power, rank == 0 ? &reporter : nullptr, budget.get());
     times.solve = MPI_Wtime() - start;
     problem.covariance.reset();
 
@@ -314,9 +315,8 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     std::vector<double> explained;
     for (const ComponentSummary& s : result.components) {
         eigenvalues.push_back(s.eigenvalue);
-        explained.push_back(total_variance != 0.0
-                                ? s.eigenvalue / total_variance
-                                : 0.0);
+        explained.push_back(
+            total_variance != 0.0 ? s.eigenvalue / total_variance : 0.0);
     }
     bool all_converged = true;
     for (const ComponentSummary& s : result.components) {
@@ -388,8 +388,8 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         if (!o.quiet) {
             std::printf("\ntime: read %.3f s, covariance %.3f s, solve %.3f s, "
                         "check %.3f s, write %.3f s\nresults in %s\n",
-                        times.read, times.covariance, times.solve,
-                        times.check, times.write, o.output.c_str());
+                        times.read, times.covariance, times.solve, times.check,
+                        times.write, o.output.c_str());
         }
         for (const ComponentSummary& s : result.components) {
             if (s.status != ComponentStatus::converged) {

@@ -73,8 +73,7 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<ComponentBounds>& bounds,
                   const std::vector<ActualError>* actual,
                   const std::vector<std::string>& defects,
-                  const TargetAccuracyBudget* budget,
-                  const StageTimes& times);
+                  const TargetAccuracyBudget* budget, const StageTimes& times);
 
 // Prints the bounds table (rank 0).
 void print_bounds(const std::vector<ComponentBounds>& bounds,

@@ -33,8 +33,8 @@ double parse_number(const std::string& text, const std::string& spec)
 void check_info(int info, const char* routine)
 {
     if (info != 0) {
-        throw Error(std::string(routine) + " failed with info = " +
-                        std::to_string(info),
+        throw Error(std::string(routine) +
+                        " failed with info = " + std::to_string(info),
                     /*collective=*/true);
     }
 }
@@ -75,8 +75,8 @@ std::vector<double> parse_spectrum(const std::string& spec, std::int64_t d)
         while (std::getline(stream, item, ',')) {
             if (count == values.size()) {
                 throw Error("invalid --spectrum '" + spec + "': more than " +
-                            std::to_string(d) + " eigenvalues for d = " +
-                            std::to_string(d));
+                            std::to_string(d) +
+                            " eigenvalues for d = " + std::to_string(d));
             }
             const double value = parse_number(item, spec);
             if (value < 0.0) {
@@ -86,8 +86,7 @@ std::vector<double> parse_spectrum(const std::string& spec, std::int64_t d)
             values[count++] = value;
         }
         if (count == 0) {
-            throw Error("invalid --spectrum '" + spec +
-                        "': the list is empty");
+            throw Error("invalid --spectrum '" + spec + "': the list is empty");
         }
     } else {
         throw Error("invalid --spectrum '" + spec +
@@ -96,14 +95,15 @@ std::vector<double> parse_spectrum(const std::string& spec, std::int64_t d)
     return values;
 }
 
-BlockCyclicMatrix synthetic_covariance(
-    const ProcessGrid& grid, const std::vector<double>& eigenvalues,
-    std::uint64_t seed, int block_size,
-    std::unique_ptr<BlockCyclicMatrix>* eigenvectors)
+BlockCyclicMatrix
+synthetic_covariance(const ProcessGrid& grid,
+                     const std::vector<double>& eigenvalues, std::uint64_t seed,
+                     int block_size,
+                     std::unique_ptr<BlockCyclicMatrix>* eigenvectors)
 {
     const int d = static_cast<int>(eigenvalues.size());
-    auto q = std::make_unique<BlockCyclicMatrix>(grid, d, d, block_size,
-                                                 block_size);
+    auto q =
+        std::make_unique<BlockCyclicMatrix>(grid, d, d, block_size, block_size);
 
     // q = G, Gaussian entries keyed by their global index.
     for (int jl = 0; jl < q->local_cols(); ++jl) {
@@ -118,8 +118,8 @@ BlockCyclicMatrix synthetic_covariance(
 
     // q = Q from G = QR (Householder).
     const int one = 1;
-    std::vector<double> tau(static_cast<std::size_t>(
-        std::max(1, q->local_cols())));
+    std::vector<double> tau(
+        static_cast<std::size_t>(std::max(1, q->local_cols())));
     int info = 0;
     int lwork = -1;
     double query = 0.0;
@@ -128,8 +128,8 @@ BlockCyclicMatrix synthetic_covariance(
     check_info(info, "PDGEQRF workspace query");
     lwork = static_cast<int>(query) + 1;
     std::vector<double> work(static_cast<std::size_t>(lwork));
-    pdgeqrf_(&d, &d, q->data(), &one, &one, q->desc(), tau.data(),
-             work.data(), &lwork, &info);
+    pdgeqrf_(&d, &d, q->data(), &one, &one, q->desc(), tau.data(), work.data(),
+             &lwork, &info);
     check_info(info, "PDGEQRF");
     lwork = -1;
     pdorgqr_(&d, &d, &d, q->data(), &one, &one, q->desc(), tau.data(), &query,

@@ -28,14 +28,14 @@ int local_extent(std::int64_t n, int nb, int iproc, int nprocs)
     return numroc_(&n32, &nb, &iproc, &source, &nprocs);
 }
 
-BlockCyclicMatrix::BlockCyclicMatrix(const ProcessGrid& grid,
-                                     std::int64_t rows, std::int64_t cols,
-                                     int block_rows, int block_cols)
-    : grid_(&grid),
-      rows_(checked_dimension(rows, "row count")),
-      cols_(checked_dimension(cols, "column count")),
-      block_rows_(block_rows),
-      block_cols_(block_cols)
+BlockCyclicMatrix::BlockCyclicMatrix(const ProcessGrid& grid, std::int64_t rows,
+                                     std::int64_t cols, int block_rows,
+                                     int block_cols)
+    : grid_(&grid)
+    , rows_(checked_dimension(rows, "row count"))
+    , cols_(checked_dimension(cols, "column count"))
+    , block_rows_(block_rows)
+    , block_cols_(block_cols)
 {
     if (block_rows < 1 || block_cols < 1) {
         throw Error("invalid block size " + std::to_string(block_rows) + "x" +
@@ -48,8 +48,8 @@ BlockCyclicMatrix::BlockCyclicMatrix(const ProcessGrid& grid,
     const int source = 0;
     const int context = grid.context();
     int info = 0;
-    descinit_(desc_.data(), &rows_, &cols_, &block_rows_, &block_cols_,
-              &source, &source, &context, &ld, &info);
+    descinit_(desc_.data(), &rows_, &cols_, &block_rows_, &block_cols_, &source,
+              &source, &context, &ld, &info);
     if (info != 0) {
         throw Error("DESCINIT rejected argument " + std::to_string(-info) +
                     " for a " + std::to_string(rows_) + " x " +
@@ -98,14 +98,12 @@ int BlockCyclicMatrix::owner_col(int j) const
 
 int BlockCyclicMatrix::local_row(int i) const
 {
-    return (i / (block_rows_ * grid_->nprow())) * block_rows_ +
-           i % block_rows_;
+    return (i / (block_rows_ * grid_->nprow())) * block_rows_ + i % block_rows_;
 }
 
 int BlockCyclicMatrix::local_col(int j) const
 {
-    return (j / (block_cols_ * grid_->npcol())) * block_cols_ +
-           j % block_cols_;
+    return (j / (block_cols_ * grid_->npcol())) * block_cols_ + j % block_cols_;
 }
 
 void BlockCyclicMatrix::fill(double value)

@@ -22,7 +22,8 @@ GridShape choose_grid_shape(int nranks)
 
 GridShape parse_grid_shape(const std::string& text)
 {
-    static const std::regex pattern(R"(\s*([0-9]{1,6})\s*[xX]\s*([0-9]{1,6})\s*)");
+    static const std::regex pattern(
+        R"(\s*([0-9]{1,6})\s*[xX]\s*([0-9]{1,6})\s*)");
     std::smatch match;
     if (!std::regex_match(text, match, pattern)) {
         throw Error("invalid --grid '" + text +
@@ -37,7 +38,8 @@ GridShape parse_grid_shape(const std::string& text)
 }
 
 ProcessGrid::ProcessGrid(MPI_Comm comm, GridShape shape)
-    : comm_(comm), rank_(mpi::rank(comm))
+    : comm_(comm)
+    , rank_(mpi::rank(comm))
 {
     const int nranks = mpi::size(comm);
     if (shape.rows * shape.cols != nranks) {

@@ -29,7 +29,8 @@ double seeded_gaussian(std::uint64_t seed, std::uint64_t stream,
 {
     // Box-Muller on two uniforms derived from the counter (seed, stream,
     // index) alone.
-    const std::uint64_t key = mix64(mix64(seed) ^ mix64(stream + 0x5851f42dULL));
+    const std::uint64_t key =
+        mix64(mix64(seed) ^ mix64(stream + 0x5851f42dULL));
     const std::uint64_t a = mix64(key ^ (2 * index));
     const std::uint64_t b = mix64(key ^ (2 * index + 1));
     const double radius = std::sqrt(-2.0 * std::log(unit_interval(a)));

@@ -17,8 +17,8 @@ void Cblacs_gridinfo(int context, int* nprow, int* npcol, int* myrow,
 void Cblacs_gridexit(int context);
 
 // ScaLAPACK tools.
-int numroc_(const int* n, const int* nb, const int* iproc,
-            const int* isrcproc, const int* nprocs);
+int numroc_(const int* n, const int* nb, const int* iproc, const int* isrcproc,
+            const int* nprocs);
 void descinit_(int* desc, const int* m, const int* n, const int* mb,
                const int* nb, const int* irsrc, const int* icsrc,
                const int* context, const int* lld, int* info);
@@ -34,27 +34,25 @@ void pdsyr_(const char* uplo, const int* n, const double* alpha,
             const int* incx, double* a, const int* ia, const int* ja,
             const int* desca);
 void pdsyrk_(const char* uplo, const char* trans, const int* n, const int* k,
-             const double* alpha, const double* a, const int* ia,
-             const int* ja, const int* desca, const double* beta, double* c,
+             const double* alpha, const double* a, const int* ia, const int* ja,
+             const int* desca, const double* beta, double* c, const int* ic,
+             const int* jc, const int* descc);
+void pdgemm_(const char* transa, const char* transb, const int* m, const int* n,
+             const int* k, const double* alpha, const double* a, const int* ia,
+             const int* ja, const int* desca, const double* b, const int* ib,
+             const int* jb, const int* descb, const double* beta, double* c,
              const int* ic, const int* jc, const int* descc);
-void pdgemm_(const char* transa, const char* transb, const int* m,
-             const int* n, const int* k, const double* alpha, const double* a,
-             const int* ia, const int* ja, const int* desca, const double* b,
-             const int* ib, const int* jb, const int* descb,
-             const double* beta, double* c, const int* ic, const int* jc,
-             const int* descc);
 void pdtran_(const int* m, const int* n, const double* alpha, const double* a,
-             const int* ia, const int* ja, const int* desca,
-             const double* beta, double* c, const int* ic, const int* jc,
-             const int* descc);
+             const int* ia, const int* ja, const int* desca, const double* beta,
+             double* c, const int* ic, const int* jc, const int* descc);
 
 // ScaLAPACK.
 void pdgeqrf_(const int* m, const int* n, double* a, const int* ia,
               const int* ja, const int* desca, double* tau, double* work,
               const int* lwork, int* info);
 void pdorgqr_(const int* m, const int* n, const int* k, double* a,
-              const int* ia, const int* ja, const int* desca,
-              const double* tau, double* work, const int* lwork, int* info);
+              const int* ia, const int* ja, const int* desca, const double* tau,
+              double* work, const int* lwork, int* info);
 void pdsyevr_(const char* jobz, const char* range, const char* uplo,
               const int* n, double* a, const int* ia, const int* ja,
               const int* desca, const double* vl, const double* vu,

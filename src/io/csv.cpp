@@ -144,9 +144,8 @@ public:
                          "text follows the closing quote of a quoted field");
                 }
             } else {
-                std::size_t end = whitespace
-                                      ? line.find_first_of(" \t", pos)
-                                      : line.find(delimiter, pos);
+                std::size_t end = whitespace ? line.find_first_of(" \t", pos)
+                                             : line.find(delimiter, pos);
                 end = std::min(end, line.size());
                 field.text = trim(line.substr(pos, end - pos));
                 pos = end;
@@ -202,8 +201,7 @@ public:
                            const std::string& problem) const
     {
         throw InputError(path_ + ": line " + std::to_string(line_number) +
-                         ", column " + std::to_string(column) + ": " +
-                         problem);
+                         ", column " + std::to_string(column) + ": " + problem);
     }
 
 private:
@@ -255,7 +253,9 @@ private:
 class LineReader {
 public:
     LineReader(const std::string& path, char comment)
-        : path_(path), comment_(comment), buffer_(read_buffer_bytes)
+        : path_(path)
+        , comment_(comment)
+        , buffer_(read_buffer_bytes)
     {
         std::error_code error;
         if (!std::filesystem::is_regular_file(path, error)) {
@@ -323,7 +323,7 @@ private:
         if (first_line.starts_with("\xFF\xFE") ||
             first_line.starts_with("\xFE\xFF")) {
             throw InputError(path_ + " starts with a UTF-16 byte-order mark; "
-                             "save the file as UTF-8 or ASCII text");
+                                     "save the file as UTF-8 or ASCII text");
         }
     }
 
@@ -388,15 +388,17 @@ struct CsvLayout {
 class CsvRowSource final : public RowSource {
 public:
     CsvRowSource(std::string path, char comment, const CsvLayout& layout)
-        : path_(std::move(path)), comment_(comment), layout_(layout),
-          splitter_(path_)
-    {}
+        : path_(std::move(path))
+        , comment_(comment)
+        , layout_(layout)
+        , splitter_(path_)
+    {
+    }
 
     std::int64_t rows() const override { return layout_.rows; }
     std::int64_t cols() const override { return layout_.cols; }
 
-    void read_rows(std::int64_t first, std::int64_t count,
-                   double* out) override
+    void read_rows(std::int64_t first, std::int64_t count, double* out) override
     {
         if (first < 0 || count < 0 || count > layout_.rows - first) {
             throw std::out_of_range(
@@ -426,8 +428,8 @@ public:
                 continue;
             }
             if (next_row_ >= first) {
-                splitter_.split(line, layout_.delimiter,
-                                reader_->line_number(), fields_);
+                splitter_.split(line, layout_.delimiter, reader_->line_number(),
+                                fields_);
                 splitter_.convert(fields_, layout_.cols,
                                   layout_.trailing_delimiter,
                                   reader_->line_number(),
@@ -457,7 +459,8 @@ CsvLayout scan_csv(const std::string& path, const CsvOptions& options)
         (options.comment != '\0' && options.delimiter == options.comment)) {
         throw InputError("invalid delimiter " +
                          describe_delimiter(options.delimiter) + " for " +
-                         path + "; it must differ from the quote, the line "
+                         path +
+                         "; it must differ from the quote, the line "
                          "end and the comment character");
     }
 
@@ -470,7 +473,7 @@ CsvLayout scan_csv(const std::string& path, const CsvOptions& options)
 
     if (!reader.next(line)) {
         throw InputError(path + ": no data rows (the file is empty or "
-                         "contains only blank and comment lines)");
+                                "contains only blank and comment lines)");
     }
     if (options.header == CsvOptions::Header::present) {
         layout.has_header = true;
@@ -483,18 +486,17 @@ CsvLayout scan_csv(const std::string& path, const CsvOptions& options)
     }
     if (layout.has_header && !reader.next(line)) {
         throw InputError(path + ": no data rows (the file contains a "
-                         "header line only)");
+                                "header line only)");
     }
 
     // The first data line fixes the delimiter, the columns and whether
     // lines end with a delimiter.
-    layout.delimiter = options.delimiter != '\0' ? options.delimiter
-                                                 : detect_delimiter(line);
+    layout.delimiter =
+        options.delimiter != '\0' ? options.delimiter : detect_delimiter(line);
     splitter.split(line, layout.delimiter, reader.line_number(), fields);
-    layout.trailing_delimiter = layout.delimiter != whitespace_delimiter &&
-                                fields.size() > 1 &&
-                                fields.back().text.empty() &&
-                                !fields.back().quoted;
+    layout.trailing_delimiter =
+        layout.delimiter != whitespace_delimiter && fields.size() > 1 &&
+        fields.back().text.empty() && !fields.back().quoted;
     layout.cols = static_cast<std::int64_t>(fields.size()) -
                   (layout.trailing_delimiter ? 1 : 0);
     values.resize(static_cast<std::size_t>(layout.cols));

@@ -126,17 +126,21 @@ class IdxRowSource final : public RowSource {
 public:
     IdxRowSource(std::string path, GzipFile file, const IdxHeader& header,
                  std::int64_t cols, std::uint64_t data_bytes)
-        : path_(std::move(path)), file_(std::move(file)), type_(header.type),
-          element_size_(idx_type_of(header.type).size),
-          rows_(header.dims[0]), cols_(cols),
-          data_offset_(header.data_offset), data_bytes_(data_bytes)
-    {}
+        : path_(std::move(path))
+        , file_(std::move(file))
+        , type_(header.type)
+        , element_size_(idx_type_of(header.type).size)
+        , rows_(header.dims[0])
+        , cols_(cols)
+        , data_offset_(header.data_offset)
+        , data_bytes_(data_bytes)
+    {
+    }
 
     std::int64_t rows() const override { return rows_; }
     std::int64_t cols() const override { return cols_; }
 
-    void read_rows(std::int64_t first, std::int64_t count,
-                   double* out) override
+    void read_rows(std::int64_t first, std::int64_t count, double* out) override
     {
         if (first < 0 || count < 0 || count > rows_ - first) {
             throw std::out_of_range(
@@ -153,8 +157,7 @@ public:
                                        static_cast<std::uint64_t>(cols_);
         const std::size_t chunk_elements = read_chunk_bytes / element_size_;
         std::vector<unsigned char> buffer(
-            std::min<std::uint64_t>(elements, chunk_elements) *
-            element_size_);
+            std::min<std::uint64_t>(elements, chunk_elements) * element_size_);
         for (std::uint64_t done = 0; done < elements;) {
             const std::size_t n =
                 std::min<std::uint64_t>(chunk_elements, elements - done);
@@ -170,9 +173,8 @@ private:
     void move_to(std::uint64_t position)
     {
         if (position > position_ && !gzdirect(file_.get())) {
-            std::vector<unsigned char> scratch(
-                std::min<std::uint64_t>(position - position_,
-                                        read_chunk_bytes));
+            std::vector<unsigned char> scratch(std::min<std::uint64_t>(
+                position - position_, read_chunk_bytes));
             while (position_ < position) {
                 const std::size_t n = std::min<std::uint64_t>(
                     scratch.size(), position - position_);
@@ -255,10 +257,10 @@ std::size_t read_header_bytes(gzFile file, unsigned char* buffer,
         if (got < 0) {
             int code = Z_OK;
             const char* message = gzerror(file, &code);
-            throw InputError("reading " + path + " failed: " +
-                             (code == Z_ERRNO ? std::strerror(errno)
-                                              : message) +
-                             "; re-create or re-download the file");
+            throw InputError(
+                "reading " + path + " failed: " +
+                (code == Z_ERRNO ? std::strerror(errno) : message) +
+                "; re-create or re-download the file");
         }
         if (got == 0) {
             break;
@@ -284,12 +286,14 @@ IdxHeader parse_idx_header(const unsigned char* bytes, std::size_t size,
         throw InputError(path + " is empty; expected an IDX file");
     }
     if (size >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B) {
-        throw InputError(path + " has an invalid IDX magic number (it starts "
+        throw InputError(path +
+                         " has an invalid IDX magic number (it starts "
                          "with the bytes 1F 8B); the file looks "
                          "gzip-compressed, so decompress it with gunzip");
     }
     if (size < 4) {
-        throw InputError(path + " ends inside the IDX header (the magic "
+        throw InputError(path +
+                         " ends inside the IDX header (the magic "
                          "number needs 4 bytes, the file has " +
                          std::to_string(size) + "); re-create the file");
     }
@@ -320,15 +324,15 @@ IdxHeader parse_idx_header(const unsigned char* bytes, std::size_t size,
     const std::size_t dim_count = bytes[3];
     if (dim_count == 0) {
         throw InputError(path + " has an IDX header with 0 dimensions; the "
-                         "file is damaged, so re-create it");
+                                "file is damaged, so re-create it");
     }
     header.data_offset = 4 + 4 * dim_count;
     if (size < header.data_offset) {
         throw InputError(path + " ends inside the IDX header (" +
                          std::to_string(dim_count) + " dimensions need " +
                          std::to_string(header.data_offset) +
-                         " header bytes, the file has " +
-                         std::to_string(size) + "); re-create the file");
+                         " header bytes, the file has " + std::to_string(size) +
+                         "); re-create the file");
     }
     for (std::size_t i = 0; i < dim_count; ++i) {
         header.dims.push_back(
@@ -378,8 +382,8 @@ std::unique_ptr<RowSource> open_idx(const std::string& path)
     }
     for (const std::int64_t dim : header.dims) {
         if (dim == 0) {
-            throw InputError(path + " has an IDX dimension of size 0 (" +
-                             dims + "); every dimension must be at least 1");
+            throw InputError(path + " has an IDX dimension of size 0 (" + dims +
+                             "); every dimension must be at least 1");
         }
     }
 
@@ -387,16 +391,16 @@ std::unique_ptr<RowSource> open_idx(const std::string& path)
         "the data size of " + path + " (" + dims + " " + type.name + ")";
     std::uint64_t cols = 1;
     for (std::size_t i = 1; i < header.dims.size(); ++i) {
-        cols = checked_multiply(cols,
-                                static_cast<std::uint64_t>(header.dims[i]),
-                                size_description);
+        cols = checked_multiply(
+            cols, static_cast<std::uint64_t>(header.dims[i]), size_description);
     }
     const std::uint64_t elements = checked_multiply(
         static_cast<std::uint64_t>(header.dims[0]), cols, size_description);
     const std::uint64_t data_bytes =
         checked_multiply(elements, type.size, size_description);
     if (data_bytes > std::numeric_limits<std::int64_t>::max()) {
-        throw InputError(size_description + " exceeds 2^63 - 1 bytes; the "
+        throw InputError(size_description +
+                         " exceeds 2^63 - 1 bytes; the "
                          "sizes in the header are invalid, so re-create the "
                          "file");
     }
@@ -404,11 +408,10 @@ std::unique_ptr<RowSource> open_idx(const std::string& path)
     if (gzdirect(file.get())) {
         const std::uint64_t found = file_size - header.data_offset;
         if (found < data_bytes) {
-            throw InputError(path + " is truncated: expected " +
-                             std::to_string(data_bytes) +
-                             " data bytes for " + dims + " " + type.name +
-                             ", found " + std::to_string(found) +
-                             "; re-create or re-download the file");
+            throw InputError(
+                path + " is truncated: expected " + std::to_string(data_bytes) +
+                " data bytes for " + dims + " " + type.name + ", found " +
+                std::to_string(found) + "; re-create or re-download the file");
         }
     } else {
         // The uncompressed length is known only after decompressing, so
@@ -418,14 +421,12 @@ std::unique_ptr<RowSource> open_idx(const std::string& path)
         if (!__builtin_mul_overflow(file_size, max_gzip_expansion,
                                     &max_bytes) &&
             max_bytes < data_bytes) {
-            throw InputError(path + " is truncated: expected " +
-                             std::to_string(data_bytes) +
-                             " data bytes for " + dims + " " + type.name +
-                             ", but a gzip file of " +
-                             std::to_string(file_size) +
-                             " bytes decompresses to at most " +
-                             std::to_string(max_bytes) +
-                             "; re-create or re-download the file");
+            throw InputError(
+                path + " is truncated: expected " + std::to_string(data_bytes) +
+                " data bytes for " + dims + " " + type.name +
+                ", but a gzip file of " + std::to_string(file_size) +
+                " bytes decompresses to at most " + std::to_string(max_bytes) +
+                "; re-create or re-download the file");
         }
     }
 

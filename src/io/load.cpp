@@ -31,9 +31,8 @@ void read_local_part(io::RowSource& source, BlockCyclicMatrix& x,
 {
     const std::int64_t d = source.cols();
     const int nb = x.block_rows();
-    const std::int64_t rows_per_read =
-        std::max<std::int64_t>(1, std::min<std::int64_t>(
-                                      nb, read_buffer_doubles / d));
+    const std::int64_t rows_per_read = std::max<std::int64_t>(
+        1, std::min<std::int64_t>(nb, read_buffer_doubles / d));
     std::vector<double> buffer(static_cast<std::size_t>(rows_per_read * d));
 
     // Local rows come in runs of up to nb consecutive global rows.
@@ -75,8 +74,7 @@ std::unique_ptr<io::RowSource> open_on_all_ranks(const ProcessGrid& grid,
                                                  const std::string& format)
 {
     std::unique_ptr<io::RowSource> source;
-    mpi::run_agreed(grid.comm(),
-                    [&] { source = io::open_rows(path, format); });
+    mpi::run_agreed(grid.comm(), [&] { source = io::open_rows(path, format); });
     return source;
 }
 

@@ -124,8 +124,11 @@ class NpyDictParser {
 public:
     NpyDictParser(std::string_view text, std::size_t file_offset,
                   const std::string& path)
-        : text_(text), file_offset_(file_offset), path_(path)
-    {}
+        : text_(text)
+        , file_offset_(file_offset)
+        , path_(path)
+    {
+    }
 
     // Parses the whole dict into `header`. Every key must appear once.
     void parse(NpyHeader& header)
@@ -363,14 +366,14 @@ NpyPreamble parse_npy_preamble(const unsigned char* bytes, std::size_t size,
     }
     if (size < npy_magic.size() ||
         std::memcmp(bytes, npy_magic.data(), npy_magic.size()) != 0) {
-        throw InputError(path + " is not a .npy file (it does not start with "
+        throw InputError(path +
+                         " is not a .npy file (it does not start with "
                          "the magic string \\x93NUMPY); check the path and "
                          "the format");
     }
     if (size < 8) {
         throw InputError(path + " ends inside the .npy header (" +
-                         std::to_string(size) +
-                         " bytes); re-create the file");
+                         std::to_string(size) + " bytes); re-create the file");
     }
 
     NpyPreamble preamble;
@@ -388,8 +391,7 @@ NpyPreamble parse_npy_preamble(const unsigned char* bytes, std::size_t size,
     preamble.header_offset = 8 + length_bytes;
     if (size < preamble.header_offset) {
         throw InputError(path + " ends inside the .npy header (" +
-                         std::to_string(size) +
-                         " bytes); re-create the file");
+                         std::to_string(size) + " bytes); re-create the file");
     }
     std::uint64_t header_length = 0;
     for (std::size_t i = 0; i < length_bytes; ++i) {
@@ -412,7 +414,8 @@ public:
     explicit FileDescriptor(int fd) : fd_(fd) {}
     FileDescriptor(FileDescriptor&& other) noexcept
         : fd_(std::exchange(other.fd_, -1))
-    {}
+    {
+    }
     FileDescriptor& operator=(FileDescriptor&&) = delete;
     ~FileDescriptor()
     {
@@ -448,8 +451,8 @@ std::size_t read_at(int fd, std::uint64_t offset, void* buffer,
             if (errno == EINTR) {
                 continue;
             }
-            throw InputError("reading " + path + " failed: " +
-                             std::strerror(errno));
+            throw InputError("reading " + path +
+                             " failed: " + std::strerror(errno));
         }
         if (got == 0) {
             break;
@@ -482,20 +485,22 @@ double decode_float32(const unsigned char* bytes, bool swap)
 // Rows of a C-order float64 or float32 `.npy` file, read with pread.
 class NpyRowSource final : public RowSource {
 public:
-    NpyRowSource(std::string path, FileDescriptor file,
-                 const NpyHeader& header)
-        : path_(std::move(path)), file_(std::move(file)), type_(header.type),
-          swap_(header.big_endian != host_is_big_endian),
-          rows_(header.shape[0]), cols_(header.shape[1]),
-          element_size_(element_size(header.type)),
-          data_offset_(header.data_offset)
-    {}
+    NpyRowSource(std::string path, FileDescriptor file, const NpyHeader& header)
+        : path_(std::move(path))
+        , file_(std::move(file))
+        , type_(header.type)
+        , swap_(header.big_endian != host_is_big_endian)
+        , rows_(header.shape[0])
+        , cols_(header.shape[1])
+        , element_size_(element_size(header.type))
+        , data_offset_(header.data_offset)
+    {
+    }
 
     std::int64_t rows() const override { return rows_; }
     std::int64_t cols() const override { return cols_; }
 
-    void read_rows(std::int64_t first, std::int64_t count,
-                   double* out) override
+    void read_rows(std::int64_t first, std::int64_t count, double* out) override
     {
         if (first < 0 || count < 0 || count > rows_ - first) {
             throw std::out_of_range(
@@ -518,8 +523,7 @@ public:
         }
         const std::size_t chunk_elements = read_chunk_bytes / element_size_;
         std::vector<unsigned char> buffer(
-            std::min<std::uint64_t>(elements, chunk_elements) *
-            element_size_);
+            std::min<std::uint64_t>(elements, chunk_elements) * element_size_);
         for (std::uint64_t done = 0; done < elements;) {
             const std::size_t n =
                 std::min<std::uint64_t>(chunk_elements, elements - done);
@@ -543,9 +547,9 @@ private:
         const std::size_t got =
             read_at(file_.get(), offset, buffer, size, path_);
         if (got < size) {
-            const std::uint64_t expected =
-                static_cast<std::uint64_t>(rows_) *
-                static_cast<std::uint64_t>(cols_) * element_size_;
+            const std::uint64_t expected = static_cast<std::uint64_t>(rows_) *
+                                           static_cast<std::uint64_t>(cols_) *
+                                           element_size_;
             throw InputError(
                 path_ + " is truncated: expected " + std::to_string(expected) +
                 " data bytes, found " +
@@ -575,7 +579,7 @@ void validate_npy_matrix(const NpyHeader& header, std::uint64_t file_size,
     }
     if (header.fortran_order) {
         throw InputError(path + ": Fortran-order .npy is not supported yet; "
-                         "save with numpy.ascontiguousarray");
+                                "save with numpy.ascontiguousarray");
     }
     const std::string shape = format_shape(header.shape);
     if (header.shape.size() != 2) {
@@ -584,8 +588,8 @@ void validate_npy_matrix(const NpyHeader& header, std::uint64_t file_size,
                          "required; reshape it with numpy.reshape");
     }
     if (header.shape[0] == 0 || header.shape[1] == 0) {
-        throw InputError(path + " contains an empty array of shape " +
-                         shape + "; at least one row and one column are "
+        throw InputError(path + " contains an empty array of shape " + shape +
+                         "; at least one row and one column are "
                          "required");
     }
 
@@ -595,8 +599,8 @@ void validate_npy_matrix(const NpyHeader& header, std::uint64_t file_size,
     const std::uint64_t elements = checked_multiply(
         static_cast<std::uint64_t>(header.shape[0]),
         static_cast<std::uint64_t>(header.shape[1]), size_description);
-    const std::uint64_t expected = checked_multiply(
-        elements, element_size(header.type), size_description);
+    const std::uint64_t expected =
+        checked_multiply(elements, element_size(header.type), size_description);
     const std::uint64_t found = file_size - header.data_offset;
     if (found < expected) {
         throw InputError(path + " is truncated: expected " +
@@ -644,7 +648,8 @@ std::string make_npy_header(const std::vector<std::int64_t>& shape,
     const std::size_t header_length = total - preamble_size;
     if (header_length > 0xFFFF) {
         throw Error("cannot write " + path + ": the shape " +
-                    format_shape(shape) + " does not fit a version 1.0 .npy "
+                    format_shape(shape) +
+                    " does not fit a version 1.0 .npy "
                     "header");
     }
     dict.resize(header_length - 1, ' ');
@@ -666,8 +671,8 @@ void write_float64_le(int fd, const double* data, std::uint64_t count,
         write_all(fd, data, count * sizeof(double), path);
     } else {
         const std::size_t chunk = read_chunk_bytes / sizeof(double);
-        std::vector<std::uint64_t> buffer(std::min<std::uint64_t>(count,
-                                                                  chunk));
+        std::vector<std::uint64_t> buffer(
+            std::min<std::uint64_t>(count, chunk));
         for (std::uint64_t done = 0; done < count;) {
             const std::size_t n = std::min<std::uint64_t>(chunk, count - done);
             for (std::size_t i = 0; i < n; ++i) {
@@ -687,8 +692,10 @@ NpyHeader parse_npy_header(const unsigned char* bytes, std::size_t size,
 {
     const NpyPreamble preamble = parse_npy_preamble(bytes, size, path);
     if (size < preamble.data_offset) {
-        throw InputError(path + " ends inside the .npy header (the header "
-                         "needs " + std::to_string(preamble.data_offset) +
+        throw InputError(path +
+                         " ends inside the .npy header (the header "
+                         "needs " +
+                         std::to_string(preamble.data_offset) +
                          " bytes, the file has " + std::to_string(size) +
                          "); re-create the file");
     }
@@ -727,14 +734,10 @@ std::unique_ptr<RowSource> open_npy(const std::string& path)
     // buffer for the header is sized from it.
     unsigned char prefix[12] = {};
     const std::size_t prefix_size = read_at(
-        fd, 0, prefix, std::min<std::uint64_t>(sizeof prefix, file_size),
-        path);
-    const NpyPreamble preamble =
-        parse_npy_preamble(prefix, prefix_size, path);
-    std::vector<unsigned char> bytes(
-        std::min(preamble.data_offset, file_size));
-    const std::size_t size =
-        read_at(fd, 0, bytes.data(), bytes.size(), path);
+        fd, 0, prefix, std::min<std::uint64_t>(sizeof prefix, file_size), path);
+    const NpyPreamble preamble = parse_npy_preamble(prefix, prefix_size, path);
+    std::vector<unsigned char> bytes(std::min(preamble.data_offset, file_size));
+    const std::size_t size = read_at(fd, 0, bytes.data(), bytes.size(), path);
     const NpyHeader header = parse_npy_header(bytes.data(), size, path);
     validate_npy_matrix(header, file_size, path);
 

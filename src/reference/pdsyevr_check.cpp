@@ -20,8 +20,7 @@ struct EigenRun {
     std::unique_ptr<BlockCyclicMatrix> vectors;  // d x d, columns 0..found−1
 };
 
-EigenRun run_pdsyevr(const BlockCyclicMatrix& original, int block_size,
-                     int k)
+EigenRun run_pdsyevr(const BlockCyclicMatrix& original, int block_size, int k)
 {
     const ProcessGrid& grid = original.grid();
     const int d = original.rows();
@@ -34,8 +33,8 @@ EigenRun run_pdsyevr(const BlockCyclicMatrix& original, int block_size,
               &one, &one, a.desc(), &context);
 
     EigenRun run;
-    run.vectors = std::make_unique<BlockCyclicMatrix>(grid, d, d, block_size,
-                                                      block_size);
+    run.vectors =
+        std::make_unique<BlockCyclicMatrix>(grid, d, d, block_size, block_size);
     run.eigenvalues.assign(static_cast<std::size_t>(d), 0.0);
     const int il = d - k + 1;
     const int iu = d;
@@ -47,9 +46,9 @@ EigenRun run_pdsyevr(const BlockCyclicMatrix& original, int block_size,
     double work_query = 0.0;
     int iwork_query = 0;
     pdsyevr_("V", "I", "L", &d, a.data(), &one, &one, a.desc(), &vl, &vu, &il,
-             &iu, &run.found, &nz, run.eigenvalues.data(),
-             run.vectors->data(), &one, &one, run.vectors->desc(),
-             &work_query, &lwork, &iwork_query, &liwork, &run.info);
+             &iu, &run.found, &nz, run.eigenvalues.data(), run.vectors->data(),
+             &one, &one, run.vectors->desc(), &work_query, &lwork, &iwork_query,
+             &liwork, &run.info);
     if (run.info != 0) {
         return run;
     }
@@ -58,9 +57,9 @@ EigenRun run_pdsyevr(const BlockCyclicMatrix& original, int block_size,
     std::vector<double> work(static_cast<std::size_t>(std::max(1, lwork)));
     std::vector<int> iwork(static_cast<std::size_t>(std::max(1, liwork)));
     pdsyevr_("V", "I", "L", &d, a.data(), &one, &one, a.desc(), &vl, &vu, &il,
-             &iu, &run.found, &nz, run.eigenvalues.data(),
-             run.vectors->data(), &one, &one, run.vectors->desc(),
-             work.data(), &lwork, iwork.data(), &liwork, &run.info);
+             &iu, &run.found, &nz, run.eigenvalues.data(), run.vectors->data(),
+             &one, &one, run.vectors->desc(), work.data(), &lwork, iwork.data(),
+             &liwork, &run.info);
     return run;
 }
 
@@ -80,8 +79,7 @@ int safe_block_size(int n, int k, int requested, const ProcessGrid& grid)
     for (int nb = requested; nb > 1; nb /= 2) {
         const long long np00 = numroc_(&n, &nb, &zero, &zero, &nprow);
         const long long mq00 = numroc_(&k, &nb, &zero, &zero, &npcol);
-        const long long size1 =
-            std::max(18LL * n, np00 * mq00 + 2LL * nb * nb);
+        const long long size1 = std::max(18LL * n, np00 * mq00 + 2LL * nb * nb);
         const long long needed =
             std::max(static_cast<long long>(nb) * (nb - 1) / 2,
                      (np00 + mq00) * nb) +
@@ -137,12 +135,10 @@ ReferenceCheck check_against_pdsyevr(const BlockCyclicMatrix& original,
     const int d = original.rows();
     const int k = static_cast<int>(vectors.size());
     const int nb = original.block_rows();
-    const double limit =
-        1e3 * d * std::numeric_limits<double>::epsilon();
+    const double limit = 1e3 * d * std::numeric_limits<double>::epsilon();
 
     ReferenceCheck check;
-    const int first_block_size =
-        safe_block_size(d, k, nb, original.grid());
+    const int first_block_size = safe_block_size(d, k, nb, original.grid());
     std::vector<int> block_sizes{first_block_size};
     if (first_block_size > 16) {
         block_sizes.push_back(16);
@@ -157,25 +153,22 @@ ReferenceCheck check_against_pdsyevr(const BlockCyclicMatrix& original,
         reference.clear();
         if (run.info != 0 || run.found != k) {
             failure << "PDSYEVR (block size " << block_size
-                    << ") returned info = " << run.info << " with "
-                    << run.found << " of " << k << " eigenpairs";
+                    << ") returned info = " << run.info << " with " << run.found
+                    << " of " << k << " eigenpairs";
             check.failure = failure.str();
             continue;
         }
-        const double scale =
-            std::max(std::abs(run.eigenvalues[k - 1]),
-                     std::numeric_limits<double>::min());
+        const double scale = std::max(std::abs(run.eigenvalues[k - 1]),
+                                      std::numeric_limits<double>::min());
         check.max_residual = 0.0;
         check.max_orthogonality = 0.0;
         for (int i = 0; i < k; ++i) {
             // Reference component i is PDSYEVR's column k − 1 − i.
-            reference.push_back(
-                extract_column(*run.vectors, k - 1 - i, nb));
+            reference.push_back(extract_column(*run.vectors, k - 1 - i, nb));
             const double lambda = run.eigenvalues[k - 1 - i];
             check.max_residual =
                 std::max(check.max_residual,
-                         residual(original, reference.back(), &lambda) /
-                             scale);
+                         residual(original, reference.back(), &lambda) / scale);
         }
         for (int i = 0; i < k; ++i) {
             for (int j = 0; j <= i; ++j) {

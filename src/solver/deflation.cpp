@@ -9,9 +9,9 @@ namespace covdefl {
 void seeded_start_vector(DistVector& v, std::uint64_t seed, int component)
 {
     for (int il = 0; il < v.local_size(); ++il) {
-        v.data()[il] = seeded_gaussian(
-            seed, static_cast<std::uint64_t>(component),
-            static_cast<std::uint64_t>(v.global_row(il)));
+        v.data()[il] =
+            seeded_gaussian(seed, static_cast<std::uint64_t>(component),
+                            static_cast<std::uint64_t>(v.global_row(il)));
     }
 }
 
@@ -67,8 +67,8 @@ namespace {
 // Σv = Âk v + Σ_{j<k} θj (vjᵀv) vj, θ' = vᵀΣv and ‖Σv − θ'v‖, with the
 // overlaps of v with the earlier components and with the start vector.
 // Costs one product with Âk and three reductions.
-void measure_against_original(const DeflatedOperator& op,
-                              const DistVector& v, const DistVector& start,
+void measure_against_original(const DeflatedOperator& op, const DistVector& v,
+                              const DistVector& start,
                               const DeflationResult& earlier,
                               ComponentSummary& summary)
 {
@@ -155,8 +155,7 @@ void separate_from_earlier(const DeflatedOperator& op, DistVector& v,
 DeflationResult run_deflation(DeflatedOperator& op,
                               const DeflationOptions& options,
                               EigenSubroutine& subroutine,
-                              SolveObserver* observer,
-                              StoppingPolicy* policy)
+                              SolveObserver* observer, StoppingPolicy* policy)
 {
     const int n = op.dimension();
     if (options.components < 1 || options.components > n) {
@@ -184,8 +183,7 @@ DeflationResult run_deflation(DeflatedOperator& op,
 
         rule.tolerance = options.tolerance;
         rule.policy = probe ? nullptr : policy;
-        ComponentSummary summary =
-            subroutine.solve(op, v, k, rule, observer);
+        ComponentSummary summary = subroutine.solve(op, v, k, rule, observer);
         summary.probe = probe;
         // Each deflation adds rounding of about ε·|θk| per entry.
         rule.scale += std::abs(summary.eigenvalue);

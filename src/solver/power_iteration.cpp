@@ -24,8 +24,13 @@ namespace {
 
 // Decisions of one iteration, taken on rank 0 and broadcast so that every
 // rank leaves the loop at the same iteration.
-enum Decision : int { keep_going = 0, stop_converged, stop_negative,
-                      stop_oscillating, stop_not_finite };
+enum Decision : int {
+    keep_going = 0,
+    stop_converged,
+    stop_negative,
+    stop_oscillating,
+    stop_not_finite
+};
 
 std::string not_psd_message(int component, const std::string& detail)
 {
@@ -53,9 +58,8 @@ ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
     const int n = op.dimension();
     const int nb = op.block_size();
     const int local = v.local_size();
-    const double floor_factor =
-        16.0 * std::sqrt(static_cast<double>(n)) *
-        std::numeric_limits<double>::epsilon();
+    const double floor_factor = 16.0 * std::sqrt(static_cast<double>(n)) *
+                                std::numeric_limits<double>::epsilon();
     DistVector y(grid, n, nb);
     DistVector previous(grid, n, nb);
     std::copy(v.data(), v.data() + local, previous.data());
@@ -135,7 +139,8 @@ ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
         }
         if (decision == stop_not_finite) {
             throw Error("a non-finite value appeared in power iteration for "
-                        "component " + std::to_string(component + 1) +
+                        "component " +
+                            std::to_string(component + 1) +
                             " (Rayleigh quotient " + std::to_string(theta) +
                             "); the matrix holds values too large for "
                             "float64, so rescale the input",

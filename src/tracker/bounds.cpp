@@ -31,7 +31,7 @@ struct Measured {
     std::vector<double> lower, upper;               // λk estimates
     std::vector<int> iterations;
     std::vector<double> start_overlap;
-    bool has_next_estimate = true;                  // λK+1 known
+    bool has_next_estimate = true;  // λK+1 known
 };
 
 Measured collect(const std::vector<ComponentSummary>& components,
@@ -111,10 +111,10 @@ double chord_from_sine(double s)
     return s * std::sqrt(2.0 / (1.0 + cosine));
 }
 
-std::vector<ComponentBounds> evaluate_bounds(
-    const std::vector<ComponentSummary>& components,
-    const std::vector<std::vector<double>>& residual_histories,
-    const std::optional<ComponentSummary>& probe, int dimension)
+std::vector<ComponentBounds>
+evaluate_bounds(const std::vector<ComponentSummary>& components,
+                const std::vector<std::vector<double>>& residual_histories,
+                const std::optional<ComponentSummary>& probe, int dimension)
 {
     const Measured m = collect(components, probe, dimension);
     const int kk = m.k_max;
@@ -127,9 +127,9 @@ std::vector<ComponentBounds> evaluate_bounds(
     // component k: 16·√d·ε·Σ_{j≤k}|θj|, at least the level at which the
     // solver stops (an estimate of the error of the products with Σ and of
     // the k deflations, not a proven bound).
-    const double rounding_factor =
-        16.0 * std::sqrt(static_cast<double>(dimension)) *
-        std::numeric_limits<double>::epsilon();
+    const double rounding_factor = 16.0 *
+                                   std::sqrt(static_cast<double>(dimension)) *
+                                   std::numeric_limits<double>::epsilon();
     double deflated_sum = 0.0;
 
     // 1. Per-component estimates and the a posteriori bounds.
@@ -150,13 +150,11 @@ std::vector<ComponentBounds> evaluate_bounds(
             k > 1 ? m.lower[k - 1] - m.theta_orig[k] : infinity;
         b.original_gap = std::min(below, above);
         if (static_cast<std::size_t>(k - 1) < residual_histories.size()) {
-            b.convergence_ratio =
-                convergence_ratio(residual_histories[k - 1]);
+            b.convergence_ratio = convergence_ratio(residual_histories[k - 1]);
         }
         b.ratio_estimate = m.lower[k] > 0.0 ? next_upper / m.lower[k] : 0.0;
-        b.amplification = b.gap_lower > 0.0
-                              ? 3.0 + 2.0 * m.upper[k] / b.gap_lower
-                              : infinity;
+        b.amplification =
+            b.gap_lower > 0.0 ? 3.0 + 2.0 * m.upper[k] / b.gap_lower : infinity;
 
         if (!m.has_next_estimate && k == kk) {
             const std::string why =
@@ -178,9 +176,9 @@ std::vector<ComponentBounds> evaluate_bounds(
                     residual_orig * residual_orig / b.original_gap +
                     std::abs(m.theta[k] - m.theta_orig[k]) + 2.0 * rounding);
             } else {
-                b.eigenvalue_error = Bound::vacuous(
-                    "gap estimate " + format(b.original_gap) +
-                    " is not positive");
+                b.eigenvalue_error =
+                    Bound::vacuous("gap estimate " + format(b.original_gap) +
+                                   " is not positive");
             }
         }
         gap_min = std::min(gap_min, b.gap_lower);
@@ -211,8 +209,8 @@ std::vector<ComponentBounds> evaluate_bounds(
     //    ‖δk‖ ≤ (T_min / (20 K λ1)) Π_{j=k+1}^{K−1} a_j^{−1}.
     std::string agnostic_failure;
     if (!(gap_min > 0.0)) {
-        agnostic_failure = "the smallest gap estimate " + format(gap_min) +
-                           " is not positive";
+        agnostic_failure =
+            "the smallest gap estimate " + format(gap_min) + " is not positive";
     }
     for (int k = 1; k < kk && agnostic_failure.empty(); ++k) {
         const double allowed = gap_min / (20.0 * kk * lambda1) /
@@ -261,9 +259,9 @@ std::vector<ComponentBounds> evaluate_bounds(
         const double next = m.has_next_estimate ? m.upper[k + 1] : infinity;
         const double contraction =
             std::log(7.0 * lk + next) - std::log(7.0 * next + lk);
-        const double t1 = (kk - k + std::log(kk * lambda1 / gap_min) +
-                           std::log(g)) /
-                          contraction;
+        const double t1 =
+            (kk - k + std::log(kk * lambda1 / gap_min) + std::log(g)) /
+            contraction;
         const double t2 = 1.0 / (std::log(lk) - std::log(next));
         b.required_iterations = lk > next ? std::max(t1, t2) : infinity;
 
@@ -296,9 +294,9 @@ std::vector<ComponentBounds> evaluate_bounds(
     return bounds;
 }
 
-std::vector<std::string> find_bound_defects(
-    const std::vector<ComponentBounds>& bounds,
-    const std::vector<ActualError>& actual)
+std::vector<std::string>
+find_bound_defects(const std::vector<ComponentBounds>& bounds,
+                   const std::vector<ActualError>& actual)
 {
     std::vector<std::string> defects;
     const double slack = 8.0 * std::numeric_limits<double>::epsilon();

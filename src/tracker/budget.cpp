@@ -19,8 +19,10 @@ constexpr double safety_factor = 1.4;
 }  // namespace
 
 TargetAccuracyBudget::TargetAccuracyBudget(double epsilon, int components)
-    : epsilon_(epsilon), components_(components)
-{}
+    : epsilon_(epsilon)
+    , components_(components)
+{
+}
 
 double TargetAccuracyBudget::residual_threshold(const IterationRecord& record)
 {
@@ -53,8 +55,8 @@ double TargetAccuracyBudget::residual_threshold(const IterationRecord& record)
     // most of it. The measured τ covers what reaches the others.
     double growth = 0.0;
     if (record.component + 1 < components_) {
-        growth = rho > 0.0 ? 1.0 / rho
-                           : std::numeric_limits<double>::infinity();
+        growth =
+            rho > 0.0 ? 1.0 / rho : std::numeric_limits<double>::infinity();
     }
     growth *= transmission_;
 
@@ -101,8 +103,8 @@ void TargetAccuracyBudget::on_component(const ComponentSummary& summary)
     }
     const double inherited =
         budget.gap_estimate > 0.0
-            ? std::max(0.0, summary.original_residual_norm -
-                                summary.residual_norm) /
+            ? std::max(0.0,
+                       summary.original_residual_norm - summary.residual_norm) /
                   budget.gap_estimate
             : 0.0;
     if (predicted > 0.0 && std::isfinite(predicted)) {

@@ -112,7 +112,10 @@ void JsonWriter::write_string(const std::string& text)
     out_ << '"';
 }
 
-void JsonWriter::value(const char* text) { value(std::string(text)); }
+void JsonWriter::value(const char* text)
+{
+    value(std::string(text));
+}
 
 void JsonWriter::value(double number)
 {

@@ -20,11 +20,10 @@ void Tracker::on_iteration(const IterationRecord& record)
     if (record.component != static_cast<int>(components_.size()) - 1 ||
         record.iteration !=
             static_cast<int>(track.rayleigh_quotients.size()) + 1) {
-        throw std::logic_error("tracker: iteration " +
-                               std::to_string(record.iteration) +
-                               " of component " +
-                               std::to_string(record.component) +
-                               " arrived out of order");
+        throw std::logic_error(
+            "tracker: iteration " + std::to_string(record.iteration) +
+            " of component " + std::to_string(record.component) +
+            " arrived out of order");
     }
     track.rayleigh_quotients.push_back(record.rayleigh_quotient);
     track.residual_norms.push_back(record.residual_norm);
@@ -134,8 +133,9 @@ void Tracker::write_json(JsonWriter& json, bool history,
         json.field("iterations", s.iterations);
         json.field("residual_norm", s.residual_norm);
         json.field("relative_residual",
-                   s.eigenvalue != 0.0 ? s.residual_norm / std::abs(s.eigenvalue)
-                                       : 0.0);
+                   s.eigenvalue != 0.0
+                       ? s.residual_norm / std::abs(s.eigenvalue)
+                       : 0.0);
         json.field("stopping_threshold", s.tolerance);
         json.field("converged", s.status == ComponentStatus::converged);
         json.field("status", to_string(s.status));

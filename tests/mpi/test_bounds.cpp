@@ -57,9 +57,8 @@ BoundRun run_with_bounds(const std::vector<double>& eigenvalues, int k,
             std::abs(result.components[i].eigenvalue -
                      check.components[i].reference_eigenvalue);
         const double gap = run.bounds[i].original_gap;
-        error.vector_uncertainty =
-            check.max_orthogonality +
-            (gap > 0.0 ? reference_residual / gap : 0.0);
+        error.vector_uncertainty = check.max_orthogonality +
+                                   (gap > 0.0 ? reference_residual / gap : 0.0);
         error.eigenvalue_uncertainty = reference_residual;
         run.actual.push_back(error);
     }
@@ -150,8 +149,7 @@ TEST_CASE("loose tolerance errors grow and bounds follow", "[bounds]")
         run_with_bounds(parse_spectrum("geometric:0.8", 150), 6, 1e-4);
     require_no_defects("geometric 0.8, tol 1e-4", run);
     if (mpi::rank(MPI_COMM_WORLD) == 0) {
-        CHECK(run.actual.back().vector_error >
-              run.actual.front().vector_error);
+        CHECK(run.actual.back().vector_error > run.actual.front().vector_error);
         CHECK(run.bounds.back().power_formula >
               run.bounds.front().power_formula);
         CHECK(run.actual.front().vector_error > 1e-7);

@@ -88,8 +88,8 @@ TEST_CASE("target accuracy meets epsilon", "[budget]")
                     "error %.2e); uniform tol %.1e %lld iterations (max "
                     "error %.2e)\n",
                     spectrum.c_str(), epsilon, planned.iterations,
-                    planned.max_error,
-                    uniform_tolerance, uniform.iterations, uniform.max_error);
+                    planned.max_error, uniform_tolerance, uniform.iterations,
+                    uniform.max_error);
     }
     if (mpi::rank(MPI_COMM_WORLD) == 0) {
         for (int i = 0; i < k; ++i) {

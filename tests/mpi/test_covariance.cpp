@@ -73,7 +73,8 @@ TEST_CASE("covariance of data with a large offset", "[covariance]")
     for (int i = 0; i < n; ++i) {
         for (int j = 0; j < d; ++j) {
             const double noise = std::round(
-                4.0 * seeded_gaussian(5, 0, static_cast<std::uint64_t>(i * d + j)));
+                4.0 *
+                seeded_gaussian(5, 0, static_cast<std::uint64_t>(i * d + j)));
             data[static_cast<std::size_t>(i) * d + j] = 1e8 + 10.0 * j + noise;
         }
     }
@@ -93,14 +94,14 @@ TEST_CASE("covariance of data with a large offset", "[covariance]")
     ProcessGrid grid(MPI_COMM_WORLD, world_grid_shape());
     for (const int block_size : {2, 5, 64}) {
         INFO("block size " << block_size);
-        BlockCyclicMatrix x = read_data_matrix(grid, file.path(), "npy",
-                                               block_size);
+        BlockCyclicMatrix x =
+            read_data_matrix(grid, file.path(), "npy", block_size);
         REQUIRE(x.rows() == n);
         REQUIRE(x.cols() == d);
         const std::vector<double> means = center_columns(x);
         for (int j = 0; j < d; ++j) {
-            CHECK(means[j] == Approx(static_cast<double>(mean[j]))
-                                  .epsilon(1e-15));
+            CHECK(means[j] ==
+                  Approx(static_cast<double>(mean[j])).epsilon(1e-15));
         }
         const BlockCyclicMatrix c = form_covariance(x);
         for (int j = 0; j < d; ++j) {
@@ -115,8 +116,8 @@ TEST_CASE("covariance of data with a large offset", "[covariance]")
                 INFO("entry (" << i << ", " << j << ")");
                 // The covariance entries are O(10); rounding of the
                 // centred values and the sums stays below 1e-12 of that.
-                CHECK(std::abs(entry(c, i, j) - static_cast<double>(expected)) <=
-                      1e-12 * 16.0);
+                CHECK(std::abs(entry(c, i, j) -
+                               static_cast<double>(expected)) <= 1e-12 * 16.0);
             }
         }
         CHECK(trace(c) > 0.0);
@@ -176,7 +177,8 @@ TEST_CASE("covariance input must be symmetric", "[covariance]")
     {
         SharedTempFile file("symmetric.npy");
         file.write({4, 1, 0, 1, 3, 0.5, 0, 0.5, 2}, 3, 3);
-        BlockCyclicMatrix a = read_covariance_matrix(grid, file.path(), "npy", 2);
+        BlockCyclicMatrix a =
+            read_covariance_matrix(grid, file.path(), "npy", 2);
         CHECK(entry(a, 1, 0) == 1.0);
         CHECK(entry(a, 2, 1) == 0.5);
         CHECK(trace(a) == 9.0);
@@ -198,8 +200,7 @@ TEST_CASE("covariance input must be symmetric", "[covariance]")
     {
         SharedTempFile file("wide.npy");
         file.write({1, 2, 3, 4, 5, 6}, 2, 3);
-        CHECK_THROWS_WITH(
-            read_covariance_matrix(grid, file.path(), "npy", 2),
-            Catch::Contains("must be square"));
+        CHECK_THROWS_WITH(read_covariance_matrix(grid, file.path(), "npy", 2),
+                          Catch::Contains("must be square"));
     }
 }

@@ -116,8 +116,7 @@ TEST_CASE("power deflation matches PDSYEVR", "[solver][reference]")
     }
 }
 
-TEST_CASE("deflation keeps zero-eigenvalue components orthogonal",
-          "[solver]")
+TEST_CASE("deflation keeps zero-eigenvalue components orthogonal", "[solver]")
 {
     // Rank 2 matrix, K = 4: components 3 and 4 have eigenvalue 0 and must
     // still be unit vectors orthogonal to the others.
@@ -245,8 +244,8 @@ TEST_CASE("same seed gives same components on every grid", "[solver]")
                 }
                 double difference = 0.0;
                 for (std::size_t i = 0; i < v.size(); ++i) {
-                    difference = std::max(difference,
-                                          std::abs(v[i] - baseline[j][i]));
+                    difference =
+                        std::max(difference, std::abs(v[i] - baseline[j][i]));
                 }
                 CHECK(difference <= 1e-10);
                 CHECK(std::abs(result.components[j].eigenvalue -
@@ -291,7 +290,8 @@ TEST_CASE("eigenvalue below deflation error stays orthogonal", "[solver]")
         reorthogonalized += last.reorthogonalized ? 1 : 0;
     }
     std::printf("eigenvalue below deflation error: %d of 12 matrices "
-                "needed re-orthogonalisation\n", reorthogonalized);
+                "needed re-orthogonalisation\n",
+                reorthogonalized);
     // The drift happens for some of these matrices; without it the test
     // would not reach the re-orthogonalisation at all.
     CHECK(reorthogonalized > 0);

@@ -37,9 +37,9 @@ class TemporaryFolder {
 public:
     TemporaryFolder()
     {
-        std::string name = (std::filesystem::temp_directory_path() /
-                            "covdefl-test-XXXXXX")
-                               .string();
+        std::string name =
+            (std::filesystem::temp_directory_path() / "covdefl-test-XXXXXX")
+                .string();
         REQUIRE(::mkdtemp(name.data()) != nullptr);
         path_ = name;
     }

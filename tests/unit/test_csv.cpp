@@ -40,16 +40,13 @@ const std::vector<double> matrix_4x3 = {
     -3.0, 2.5,  1.75,
 };
 
-
-
-
 // Opens `text` written to a temporary file and returns all its values.
 std::vector<double> read_text(const std::string& text,
                               const CsvOptions& options = {})
 {
     TemporaryFolder folder;
-    auto source = covdefl::io::open_csv(folder.write("data.csv", text),
-                                        options);
+    auto source =
+        covdefl::io::open_csv(folder.write("data.csv", text), options);
     return read_all(*source);
 }
 
@@ -73,16 +70,11 @@ std::string open_error(const std::string& text, const std::string& name,
 TEST_CASE("open_csv reads every dialect file", "[csv]")
 {
     const std::vector<std::string> names = {
-        "matrix-4x3-plain.csv",
-        "matrix-4x3-header.csv",
-        "matrix-4x3-header-crlf.csv",
-        "matrix-4x3-header-bom.csv",
-        "matrix-4x3-trailing-comma.csv",
-        "matrix-4x3-comments-blank-lines.csv",
-        "matrix-4x3-spaces.csv",
-        "matrix-4x3-no-final-newline.csv",
-        "matrix-4x3-quoted-header.csv",
-        "matrix-4x3.tsv",
+        "matrix-4x3-plain.csv",          "matrix-4x3-header.csv",
+        "matrix-4x3-header-crlf.csv",    "matrix-4x3-header-bom.csv",
+        "matrix-4x3-trailing-comma.csv", "matrix-4x3-comments-blank-lines.csv",
+        "matrix-4x3-spaces.csv",         "matrix-4x3-no-final-newline.csv",
+        "matrix-4x3-quoted-header.csv",  "matrix-4x3.tsv",
     };
     for (const std::string& name : names) {
         INFO(name);
@@ -118,8 +110,7 @@ TEST_CASE("open_csv reads quoted numbers", "[csv]")
 {
     CHECK(read_text("\"1.5\",\"-2\"\n\" 3 \" , 4\n") ==
           std::vector<double>{1.5, -2, 3, 4});
-    CHECK(read_text("\"a b\" \"c\"\n\"1\" 2\n") ==
-          std::vector<double>{1, 2});
+    CHECK(read_text("\"a b\" \"c\"\n\"1\" 2\n") == std::vector<double>{1, 2});
     CHECK_THAT(open_error("1,\"2\n", "open-quote.csv"),
                Contains("line 1, column 2: a quoted field has no "
                         "closing quote"));
@@ -133,8 +124,8 @@ TEST_CASE("open_csv reads quoted numbers", "[csv]")
 TEST_CASE("open_csv detects a header", "[csv]")
 {
     TemporaryFolder folder;
-    const auto source = covdefl::io::open_csv(
-        folder.write("header.csv", "x,y\n1,2\n3,4\n"));
+    const auto source =
+        covdefl::io::open_csv(folder.write("header.csv", "x,y\n1,2\n3,4\n"));
     CHECK(source->rows() == 2);
     CHECK(source->cols() == 2);
     CHECK(read_all(*source) == std::vector<double>{1, 2, 3, 4});
@@ -164,8 +155,7 @@ TEST_CASE("open_csv skips comments and blank lines", "[csv]")
 
     CsvOptions options;
     options.comment = '%';
-    CHECK(read_text("% matrix\n1,2\n", options) ==
-          std::vector<double>{1, 2});
+    CHECK(read_text("% matrix\n1,2\n", options) == std::vector<double>{1, 2});
     options.header = CsvOptions::Header::absent;
     CHECK_THAT(open_error("# x\n1,2\n", "hash.csv", options),
                Contains("line 1, column 1: '#' is not a number"));
@@ -200,8 +190,7 @@ TEST_CASE("open_csv rejects non-numeric fields", "[csv]")
                Contains("line 2, column 2: '0x10' is not a number"));
     CHECK_THAT(open_error("1,2\n1e999,4\n", "huge.csv"),
                Contains("line 2, column 1: '1e999' is outside the range"));
-    CHECK_THAT(open_error("1,2\n" + std::string(100, 'z') + ",4\n",
-                          "long.csv"),
+    CHECK_THAT(open_error("1,2\n" + std::string(100, 'z') + ",4\n", "long.csv"),
                Contains("...' (100 characters) is not a number"));
 }
 
@@ -229,7 +218,9 @@ TEST_CASE("open_csv rejects empty and header-only files", "[csv]")
                Contains(": no data rows"));
     CHECK_THAT(open_error("f1,f2,f3\n", "header-only.csv"),
                Contains(": no data rows"));
-    CHECK_THAT(open_error("\xFF\xFE" "1", "utf16.csv"),
+    CHECK_THAT(open_error("\xFF\xFE"
+                          "1",
+                          "utf16.csv"),
                Contains("UTF-16"));
     CHECK_THAT(open_error(std::string("1,2\n3,\0\n", 7), "binary.csv"),
                Contains("line 2 contains a NUL byte"));
@@ -306,20 +297,19 @@ TEST_CASE("open_csv reads rows in any order", "[csv]")
     std::vector<double> row(3);
 
     source->read_rows(2, 1, row.data());
-    CHECK(row == std::vector<double>(matrix_4x3.begin() + 6,
-                                     matrix_4x3.begin() + 9));
+    CHECK(row ==
+          std::vector<double>(matrix_4x3.begin() + 6, matrix_4x3.begin() + 9));
     source->read_rows(3, 1, row.data());
-    CHECK(row == std::vector<double>(matrix_4x3.begin() + 9,
-                                     matrix_4x3.end()));
+    CHECK(row == std::vector<double>(matrix_4x3.begin() + 9, matrix_4x3.end()));
     // Going back re-opens the file.
     source->read_rows(0, 1, row.data());
-    CHECK(row == std::vector<double>(matrix_4x3.begin(),
-                                     matrix_4x3.begin() + 3));
+    CHECK(row ==
+          std::vector<double>(matrix_4x3.begin(), matrix_4x3.begin() + 3));
 
     std::vector<double> rows(6);
     source->read_rows(1, 2, rows.data());
-    CHECK(rows == std::vector<double>(matrix_4x3.begin() + 3,
-                                      matrix_4x3.begin() + 9));
+    CHECK(rows ==
+          std::vector<double>(matrix_4x3.begin() + 3, matrix_4x3.begin() + 9));
     source->read_rows(4, 0, rows.data());
     CHECK_THROWS_AS(source->read_rows(3, 2, rows.data()), std::out_of_range);
 }
@@ -339,8 +329,8 @@ TEST_CASE("open_rows detects CSV names", "[csv]")
 {
     CHECK(covdefl::io::open_rows(csv_dir + "matrix-4x3-header.csv", "auto")
               ->cols() == 3);
-    CHECK(covdefl::io::open_rows(csv_dir + "matrix-4x3.tsv", "auto")
-              ->cols() == 3);
+    CHECK(covdefl::io::open_rows(csv_dir + "matrix-4x3.tsv", "auto")->cols() ==
+          3);
     TemporaryFolder folder;
     const std::string text = folder.write("matrix.txt", "1 2 3\n4 5 6\n");
     CHECK(covdefl::io::open_rows(text, "auto")->rows() == 2);

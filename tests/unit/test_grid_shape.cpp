@@ -10,7 +10,7 @@ TEST_CASE("grid shape is as square as possible", "[grid]")
 {
     const struct {
         int ranks, rows, cols;
-    } cases[] = {{1, 1, 1}, {2, 2, 1}, {3, 3, 1}, {4, 2, 2},
+    } cases[] = {{1, 1, 1}, {2, 2, 1}, {3, 3, 1},  {4, 2, 2},
                  {6, 3, 2}, {7, 7, 1}, {12, 4, 3}, {16, 4, 4}};
     for (const auto& c : cases) {
         INFO("ranks = " << c.ranks);

@@ -60,7 +60,6 @@ std::string read_file(const std::string& path)
             std::istreambuf_iterator<char>()};
 }
 
-
 IdxHeader parse(const std::string& bytes)
 {
     return covdefl::io::parse_idx_header(
@@ -83,14 +82,12 @@ std::string make_idx(unsigned char type_code,
     return bytes + data;
 }
 
-
-std::vector<double> slice(const std::vector<double>& values,
-                          std::size_t first, std::size_t count)
+std::vector<double> slice(const std::vector<double>& values, std::size_t first,
+                          std::size_t count)
 {
     return {values.begin() + static_cast<std::ptrdiff_t>(first),
             values.begin() + static_cast<std::ptrdiff_t>(first + count)};
 }
-
 
 }  // namespace
 
@@ -141,8 +138,7 @@ TEST_CASE("parse_idx_header rejects invalid headers", "[idx]")
                       Contains("invalid IDX magic number 0x50350A32"));
     CHECK_THROWS_WITH(parse(make_idx(0x0A, {2, 3}, "")),
                       Contains("unknown IDX type code 0x0A"));
-    CHECK_THROWS_WITH(parse(make_idx(0x08, {}, "")),
-                      Contains("0 dimensions"));
+    CHECK_THROWS_WITH(parse(make_idx(0x08, {}, "")), Contains("0 dimensions"));
     CHECK_THROWS_WITH(parse(read_file(idx_dir + "header-only.idx3-ubyte")),
                       Contains("3 dimensions need 16 header bytes") &&
                           Contains("the file has 8"));
@@ -158,8 +154,8 @@ TEST_CASE("parse_idx_header detects gzip files", "[idx]")
 
 TEST_CASE("open_idx reads images as rows of pixels", "[idx]")
 {
-    const auto source = covdefl::io::open_idx(idx_dir +
-                                              "images-5x2x3.idx3-ubyte");
+    const auto source =
+        covdefl::io::open_idx(idx_dir + "images-5x2x3.idx3-ubyte");
     REQUIRE(source->rows() == 5);
     REQUIRE(source->cols() == 6);
     const std::vector<double> values = read_all(*source);
@@ -219,16 +215,16 @@ TEST_CASE("open_idx reads signed integer types", "[idx]")
     CHECK(read_all(*covdefl::io::open_idx(path)) ==
           std::vector<double>{-2, 256});
 
-    write_file(path, make_idx(0x0C, {2, 1},
-                              std::string("\x80\0\0\0\0\0\x01\x02", 8)));
+    write_file(
+        path, make_idx(0x0C, {2, 1}, std::string("\x80\0\0\0\0\0\x01\x02", 8)));
     CHECK(read_all(*covdefl::io::open_idx(path)) ==
           std::vector<double>{-2147483648.0, 258});
 }
 
 TEST_CASE("open_idx decompresses gzip files", "[idx]")
 {
-    const auto source = covdefl::io::open_idx(
-        idx_dir + "images-5x2x3-gzipped.idx3-ubyte");
+    const auto source =
+        covdefl::io::open_idx(idx_dir + "images-5x2x3-gzipped.idx3-ubyte");
     CHECK(source->rows() == 5);
     CHECK(source->cols() == 6);
     CHECK(read_all(*source) == image_values());
@@ -246,9 +242,8 @@ TEST_CASE("open_idx rejects truncated files", "[idx]")
         covdefl::io::open_idx(idx_dir + "huge-dims-65536x256x256.idx3-ubyte"),
         Contains("expected 4294967296 data bytes") && Contains("found 8"));
 
-    CHECK_THROWS_WITH(
-        covdefl::io::open_idx(idx_dir + "header-only.idx3-ubyte"),
-        Contains("ends inside the IDX header"));
+    CHECK_THROWS_WITH(covdefl::io::open_idx(idx_dir + "header-only.idx3-ubyte"),
+                      Contains("ends inside the IDX header"));
 }
 
 TEST_CASE("open_idx rejects truncated gzip files", "[idx]")
@@ -265,17 +260,16 @@ TEST_CASE("open_idx rejects truncated gzip files", "[idx]")
                           Contains("found 21"));
 
     // The gzip stream itself is cut off before its end.
-    const auto cut = covdefl::io::open_idx(
-        idx_dir + "images-5x2x3-gzip-cut.idx3-ubyte.gz");
+    const auto cut =
+        covdefl::io::open_idx(idx_dir + "images-5x2x3-gzip-cut.idx3-ubyte.gz");
     CHECK_THROWS_WITH(read_all(*cut), Contains("truncated") &&
                                           Contains("expected 30 data bytes"));
 
     // The header promises more than a gzip file of 32 bytes can contain.
-    CHECK_THROWS_WITH(
-        covdefl::io::open_idx(idx_dir +
-                              "huge-dims-65536x256x256.idx3-ubyte.gz"),
-        Contains("expected 4294967296 data bytes") &&
-            Contains("decompresses to at most"));
+    CHECK_THROWS_WITH(covdefl::io::open_idx(
+                          idx_dir + "huge-dims-65536x256x256.idx3-ubyte.gz"),
+                      Contains("expected 4294967296 data bytes") &&
+                          Contains("decompresses to at most"));
 }
 
 TEST_CASE("open_idx rejects sizes that overflow", "[idx]")
@@ -289,8 +283,7 @@ TEST_CASE("open_idx rejects sizes that overflow", "[idx]")
     TemporaryFolder folder;
     const std::string path = folder.file("overflow.idx");
     // 2^32 - 1 rows of (2^32 - 1)^2 columns.
-    write_file(path,
-               make_idx(0x0E, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, ""));
+    write_file(path, make_idx(0x0E, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, ""));
     CHECK_THROWS_WITH(covdefl::io::open_idx(path),
                       Contains("overflows 64 bits"));
 }
@@ -334,8 +327,7 @@ TEST_CASE("open_rows detects format from name", "[idx]")
     // The usual MNIST download name.
     const std::string mnist = folder.file("train-images-idx3-ubyte.gz");
     fs::copy_file(idx_dir + "images-5x2x3-gzipped.idx3-ubyte", mnist);
-    CHECK(read_all(*covdefl::io::open_rows(mnist, "auto")) ==
-          image_values());
+    CHECK(read_all(*covdefl::io::open_rows(mnist, "auto")) == image_values());
 
     const std::string ubyte = folder.file("t10k-images.ubyte");
     fs::copy_file(idx_dir + "images-5x2x3.idx3-ubyte", ubyte);

@@ -49,7 +49,6 @@ std::string read_file(const std::string& path)
             std::istreambuf_iterator<char>()};
 }
 
-
 NpyHeader parse(const std::string& bytes)
 {
     return covdefl::io::parse_npy_header(
@@ -80,11 +79,9 @@ std::string make_npy(int major, std::string dict, const std::string& data)
 
 std::string make_dict(const std::string& descr, const std::string& shape)
 {
-    return "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " +
-           shape + ", }";
+    return "{'descr': '" + descr +
+           "', 'fortran_order': False, 'shape': " + shape + ", }";
 }
-
-
 
 }  // namespace
 
@@ -102,8 +99,7 @@ TEST_CASE("parse_npy_header reads version 1.0", "[npy]")
 
 TEST_CASE("parse_npy_header reads version 2.0", "[npy]")
 {
-    const NpyHeader header =
-        parse(read_file(npy_dir + "matrix-5x3-v2-f8.npy"));
+    const NpyHeader header = parse(read_file(npy_dir + "matrix-5x3-v2-f8.npy"));
     CHECK(header.major_version == 2);
     CHECK(header.descr == "<f8");
     CHECK(header.shape == std::vector<std::int64_t>{5, 3});
@@ -112,8 +108,7 @@ TEST_CASE("parse_npy_header reads version 2.0", "[npy]")
 
 TEST_CASE("parse_npy_header reads version 3.0", "[npy]")
 {
-    const NpyHeader header =
-        parse(read_file(npy_dir + "matrix-5x3-v3-f8.npy"));
+    const NpyHeader header = parse(read_file(npy_dir + "matrix-5x3-v3-f8.npy"));
     CHECK(header.major_version == 3);
     CHECK(header.descr == "<f8");
     CHECK(header.shape == std::vector<std::int64_t>{5, 3});
@@ -153,15 +148,13 @@ TEST_CASE("parse_npy_header accepts dict variants", "[npy]")
 TEST_CASE("parse_npy_header reads shape tuples", "[npy]")
 {
     using Shape = std::vector<std::int64_t>;
-    CHECK(parse(make_npy(1, make_dict("<f8", "(5,)"), "")).shape ==
-          Shape{5});
+    CHECK(parse(make_npy(1, make_dict("<f8", "(5,)"), "")).shape == Shape{5});
     CHECK(parse(make_npy(1, make_dict("<f8", "()"), "")).shape == Shape{});
     CHECK(parse(make_npy(1, make_dict("<f8", "(2, 3, 4)"), "")).shape ==
           Shape{2, 3, 4});
     CHECK(parse(make_npy(1, make_dict("<f8", "(0, 3)"), "")).shape ==
           Shape{0, 3});
-    CHECK(parse(make_npy(1, make_dict("<f8", "(9223372036854775807, 1)"),
-                         ""))
+    CHECK(parse(make_npy(1, make_dict("<f8", "(9223372036854775807, 1)"), ""))
               .shape == Shape{9223372036854775807, 1});
 }
 
@@ -215,8 +208,8 @@ TEST_CASE("parse_npy_header maps dtypes", "[npy]")
     };
     for (const Case& c : cases) {
         INFO(c.descr);
-        const NpyHeader header = parse(make_npy(1, make_dict(c.descr, "(2, 2)"),
-                                                ""));
+        const NpyHeader header =
+            parse(make_npy(1, make_dict(c.descr, "(2, 2)"), ""));
         CHECK(header.descr == c.descr);
         CHECK(header.type == c.type);
         CHECK(header.big_endian == c.big_endian);
@@ -226,7 +219,7 @@ TEST_CASE("parse_npy_header maps dtypes", "[npy]")
 TEST_CASE("parse_npy_header rejects dtypes by name", "[npy]")
 {
     const std::vector<std::string> descrs = {"<i8", "<u8", "<c16", "|f8",
-                                             "<U3", "<f2", "f8", "<f16"};
+                                             "<U3", "<f2", "f8",   "<f16"};
     for (const std::string& descr : descrs) {
         INFO(descr);
         CHECK_THROWS_WITH(parse(make_npy(1, make_dict(descr, "(2, 2)"), "")),
@@ -274,9 +267,8 @@ TEST_CASE("parse_npy_header rejects invalid preambles", "[npy]")
 TEST_CASE("open_npy reads every C-order layout", "[npy]")
 {
     const std::vector<std::string> names = {
-        "matrix-5x3-c-f8.npy",  "matrix-5x3-be-f8.npy",
-        "matrix-5x3-c-f4.npy",  "matrix-5x3-be-f4.npy",
-        "matrix-5x3-v2-f8.npy", "matrix-5x3-v3-f8.npy",
+        "matrix-5x3-c-f8.npy",  "matrix-5x3-be-f8.npy", "matrix-5x3-c-f4.npy",
+        "matrix-5x3-be-f4.npy", "matrix-5x3-v2-f8.npy", "matrix-5x3-v3-f8.npy",
     };
     for (const std::string& name : names) {
         INFO(name);
@@ -299,8 +291,7 @@ TEST_CASE("open_npy reads rows in pieces", "[npy]")
                                           matrix_5x3.begin() + 9));
         source->read_rows(4, 1, rows.data());
         CHECK(std::vector<double>(rows.begin(), rows.begin() + 3) ==
-              std::vector<double>(matrix_5x3.begin() + 12,
-                                  matrix_5x3.end()));
+              std::vector<double>(matrix_5x3.begin() + 12, matrix_5x3.end()));
         source->read_rows(5, 0, rows.data());
         CHECK_THROWS_AS(source->read_rows(4, 2, rows.data()),
                         std::out_of_range);
@@ -363,19 +354,18 @@ TEST_CASE("open_npy rejects integer dtypes", "[npy]")
 TEST_CASE("open_npy rejects 1-D and 3-D arrays", "[npy]")
 {
     CHECK_THROWS_WITH(covdefl::io::open_npy(npy_dir + "one-d-5-f8.npy"),
-                      Contains("shape (5,)") &&
+                      Contains("shape (5,)") && Contains("2-D array n x d"));
+    CHECK_THROWS_WITH(covdefl::io::open_npy(npy_dir + "three-d-2x3x4-f8.npy"),
+                      Contains("shape (2, 3, 4)") &&
                           Contains("2-D array n x d"));
-    CHECK_THROWS_WITH(
-        covdefl::io::open_npy(npy_dir + "three-d-2x3x4-f8.npy"),
-        Contains("shape (2, 3, 4)") && Contains("2-D array n x d"));
 }
 
 TEST_CASE("open_npy rejects truncated data", "[npy]")
 {
-    CHECK_THROWS_WITH(
-        covdefl::io::open_npy(npy_dir + "truncated-6x3-f8.npy"),
-        Contains("truncated") && Contains("expected 144 data bytes") &&
-            Contains("found 80"));
+    CHECK_THROWS_WITH(covdefl::io::open_npy(npy_dir + "truncated-6x3-f8.npy"),
+                      Contains("truncated") &&
+                          Contains("expected 144 data bytes") &&
+                          Contains("found 80"));
     // 65536 x 65536 is 0 in 32-bit arithmetic.
     CHECK_THROWS_WITH(
         covdefl::io::open_npy(npy_dir + "huge-65536x65536-f8.npy"),
@@ -420,9 +410,9 @@ TEST_CASE("open_npy rejects empty arrays", "[npy]")
     for (const std::string shape : {"(0, 3)", "(3, 0)"}) {
         INFO(shape);
         write_file(path, make_npy(1, make_dict("<f8", shape), ""));
-        CHECK_THROWS_WITH(covdefl::io::open_npy(path),
-                          Contains("empty array of shape " +
-                                   std::string(shape)));
+        CHECK_THROWS_WITH(
+            covdefl::io::open_npy(path),
+            Contains("empty array of shape " + std::string(shape)));
     }
 }
 
@@ -436,8 +426,7 @@ TEST_CASE("open_npy rejects invalid files", "[npy]")
 
     const std::string text = folder.file("text.npy");
     write_file(text, "1.0, 2.0\n3.0, 4.0\n");
-    CHECK_THROWS_WITH(covdefl::io::open_npy(text),
-                      Contains("not a .npy file"));
+    CHECK_THROWS_WITH(covdefl::io::open_npy(text), Contains("not a .npy file"));
 
     const std::string short_header = folder.file("short-header.npy");
     write_file(short_header,
@@ -509,8 +498,7 @@ TEST_CASE("write_npy pads headers to 64 bytes", "[npy]")
 TEST_CASE("write_npy output loads in numpy", "[npy]")
 {
     const std::string python = "/usr/bin/python3";
-    if (std::system((python + " -c 'import numpy' 2>/dev/null").c_str()) !=
-        0) {
+    if (std::system((python + " -c 'import numpy' 2>/dev/null").c_str()) != 0) {
         WARN("skipped: numpy is not installed for " << python);
         return;
     }
@@ -530,18 +518,17 @@ TEST_CASE("write_npy failures name the path", "[npy]")
 {
     TemporaryFolder folder;
     const std::string missing_folder = folder.file("missing/out.npy");
-    CHECK_THROWS_WITH(covdefl::io::write_npy(missing_folder, {1, 1},
-                                             matrix_5x3.data()),
-                      Contains("cannot write " + missing_folder) &&
-                          Contains("No such file or directory"));
+    CHECK_THROWS_WITH(
+        covdefl::io::write_npy(missing_folder, {1, 1}, matrix_5x3.data()),
+        Contains("cannot write " + missing_folder) &&
+            Contains("No such file or directory"));
 
     // Renaming onto a non-empty folder fails after the data is written, so
     // the temporary file must be removed.
     const std::string occupied = folder.file("occupied");
     fs::create_directory(occupied);
     write_file(occupied + "/keep", "x");
-    CHECK_THROWS_AS(covdefl::io::write_npy(occupied, {1, 1},
-                                           matrix_5x3.data()),
+    CHECK_THROWS_AS(covdefl::io::write_npy(occupied, {1, 1}, matrix_5x3.data()),
                     Error);
     CHECK(folder.names() == std::vector<std::string>{"occupied"});
 
