@@ -139,6 +139,9 @@ public:
 // so every rank returns the same value.
 double dot(const DistVector& x, const DistVector& y);
 
+// Collective: ‖y − alpha·x‖, the same on every rank.
+double difference_norm(const DistVector& y, double alpha, const DistVector& x);
+
 // Collective: the full vector on every rank (length n).
 std::vector<double> gather_all(const DistVector& x);
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "covdefl/bounds.hpp"
 #include "covdefl/grid.hpp"
 
 namespace covdefl {
@@ -42,5 +43,14 @@ struct ReferenceCheck {
 // covdefl's components. Collective.
 ReferenceCheck check_against_pdsyevr(const BlockCyclicMatrix& original,
                                      const std::vector<DistVector>& vectors);
+
+// Actual errors of the components with Rayleigh quotients `eigenvalues`
+// against a valid `check`. PDSYEVR's pairs are accurate to about its
+// relative residual times λ1 over the gap (`bounds[k].original_gap`), plus
+// its loss of orthogonality, so that is each error's uncertainty.
+std::vector<ActualError>
+actual_errors(const ReferenceCheck& check,
+              const std::vector<double>& eigenvalues,
+              const std::vector<ComponentBounds>& bounds);
 
 }  // namespace covdefl

@@ -329,24 +329,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     if (rank == 0) {
         bounds = tracker.bounds(d);
         if (check && check->valid) {
-            for (std::size_t i = 0; i < check->components.size(); ++i) {
-                const ComponentCheck& c = check->components[i];
-                ActualError error;
-                error.vector_error = chord_from_sine(c.sin_angle);
-                error.eigenvalue_error = std::abs(
-                    result.components[i].eigenvalue - c.reference_eigenvalue);
-                // PDSYEVR's pairs are accurate to about its residual
-                // (times λ1) over the gap, plus its loss of orthogonality.
-                const double reference_residual =
-                    check->max_residual *
-                    std::abs(check->components[0].reference_eigenvalue);
-                const double gap = bounds[i].original_gap;
-                error.vector_uncertainty =
-                    check->max_orthogonality +
-                    (gap > 0.0 ? reference_residual / gap : 0.0);
-                error.eigenvalue_uncertainty = reference_residual;
-                actual.push_back(error);
-            }
+            actual = actual_errors(*check, eigenvalues, bounds);
             defects = find_bound_defects(bounds, actual);
         }
     }

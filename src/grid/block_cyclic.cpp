@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "covdefl/error.hpp"
@@ -120,6 +121,18 @@ double dot(const DistVector& x, const DistVector& y)
     }
     mpi::sum_all(x.grid().comm(), &sum, 1);
     return sum;
+}
+
+double difference_norm(const DistVector& y, double alpha, const DistVector& x)
+{
+    double sum = 0.0;
+    const int n = x.local_size();
+    for (int i = 0; i < n; ++i) {
+        const double r = y.data()[i] - alpha * x.data()[i];
+        sum += r * r;
+    }
+    mpi::sum_all(x.grid().comm(), &sum, 1);
+    return std::sqrt(sum);
 }
 
 std::vector<double> gather_all(const DistVector& x)

@@ -117,13 +117,7 @@ double residual(const BlockCyclicMatrix& c, const DistVector& x,
     pdsymv_("L", &d, &alpha, c.data(), &one, &one, c.desc(), x.data(), &one,
             &one, x.desc(), &one, &beta, y.data(), &one, &one, y.desc(), &one);
     const double value = theta != nullptr ? *theta : dot(x, y);
-    double sum = 0.0;
-    for (int i = 0; i < x.local_size(); ++i) {
-        const double r = y.data()[i] - value * x.data()[i];
-        sum += r * r;
-    }
-    mpi::sum_all(c.grid().comm(), &sum, 1);
-    return std::sqrt(sum);
+    return difference_norm(y, value, x);
 }
 
 }  // namespace
@@ -203,19 +197,38 @@ ReferenceCheck check_against_pdsyevr(const BlockCyclicMatrix& original,
             component.reference_eigenvalue = lambda;
             // sin∠(v, z) = ‖v − (zᵀv) z‖ for unit v and z, accurate also
             // for tiny angles (unlike √(1 − (zᵀv)²)).
-            const double projection = dot(z, v);
-            double sum = 0.0;
-            for (int l = 0; l < v.local_size(); ++l) {
-                const double r = v.data()[l] - projection * z.data()[l];
-                sum += r * r;
-            }
-            mpi::sum_all(original.grid().comm(), &sum, 1);
-            component.sin_angle = std::sqrt(sum);
+            component.sin_angle = difference_norm(v, dot(z, v), z);
         }
         check.components.push_back(component);
     }
     check.seconds = MPI_Wtime() - start;
     return check;
+}
+
+std::vector<ActualError>
+actual_errors(const ReferenceCheck& check,
+              const std::vector<double>& eigenvalues,
+              const std::vector<ComponentBounds>& bounds)
+{
+    std::vector<ActualError> errors;
+    if (!check.valid || check.components.empty()) {
+        return errors;
+    }
+    const double reference_residual =
+        check.max_residual * std::abs(check.components[0].reference_eigenvalue);
+    for (std::size_t i = 0; i < check.components.size(); ++i) {
+        const ComponentCheck& c = check.components[i];
+        ActualError error;
+        error.vector_error = chord_from_sine(c.sin_angle);
+        error.eigenvalue_error =
+            std::abs(eigenvalues[i] - c.reference_eigenvalue);
+        const double gap = bounds[i].original_gap;
+        error.vector_uncertainty = check.max_orthogonality +
+                                   (gap > 0.0 ? reference_residual / gap : 0.0);
+        error.eigenvalue_uncertainty = reference_residual;
+        errors.push_back(error);
+    }
+    return errors;
 }
 
 }  // namespace covdefl

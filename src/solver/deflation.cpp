@@ -109,14 +109,8 @@ void measure_against_original(const DeflatedOperator& op, const DistVector& v,
 
     // θ' = vᵀΣv, then ‖Σv − θ'v‖
     const double theta = dot(v, sigma_v);
-    double sum = 0.0;
-    for (int i = 0; i < local; ++i) {
-        const double r = sigma_v.data()[i] - theta * v.data()[i];
-        sum += r * r;
-    }
-    mpi::sum_all(op.grid().comm(), &sum, 1);
     summary.original_rayleigh_quotient = theta;
-    summary.original_residual_norm = std::sqrt(sum);
+    summary.original_residual_norm = difference_norm(sigma_v, theta, v);
 }
 
 // Makes v orthogonal to the earlier components again and re-measures it.
@@ -133,14 +127,8 @@ void separate_from_earlier(const DeflatedOperator& op, DistVector& v,
     // θ = vᵀÂv, r = ‖Âv − θv‖
     op.apply(v, y);
     const double theta = dot(v, y);
-    double sum = 0.0;
-    for (int i = 0; i < v.local_size(); ++i) {
-        const double r = y.data()[i] - theta * v.data()[i];
-        sum += r * r;
-    }
-    mpi::sum_all(op.grid().comm(), &sum, 1);
     summary.eigenvalue = theta;
-    summary.residual_norm = std::sqrt(sum);
+    summary.residual_norm = difference_norm(y, theta, v);
     summary.reorthogonalized = true;
     // An unconverged component keeps its iteration_limit status.
     if (summary.status == ComponentStatus::converged &&

@@ -48,20 +48,11 @@ BoundRun run_with_bounds(const std::vector<double>& eigenvalues, int k,
         return run;
     }
     run.bounds = tracker.bounds(original.rows());
-    const double reference_residual =
-        check.max_residual * check.components[0].reference_eigenvalue;
-    for (int i = 0; i < k; ++i) {
-        ActualError error;
-        error.vector_error = chord_from_sine(check.components[i].sin_angle);
-        error.eigenvalue_error =
-            std::abs(result.components[i].eigenvalue -
-                     check.components[i].reference_eigenvalue);
-        const double gap = run.bounds[i].original_gap;
-        error.vector_uncertainty = check.max_orthogonality +
-                                   (gap > 0.0 ? reference_residual / gap : 0.0);
-        error.eigenvalue_uncertainty = reference_residual;
-        run.actual.push_back(error);
+    std::vector<double> rayleigh_quotients;
+    for (const ComponentSummary& summary : result.components) {
+        rayleigh_quotients.push_back(summary.eigenvalue);
     }
+    run.actual = actual_errors(check, rayleigh_quotients, run.bounds);
     return run;
 }
 
