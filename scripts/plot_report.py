@@ -31,6 +31,7 @@ def plot_bounds(axes, components):
         ("agnostic", "sub-routine agnostic", "^-"),
         ("power_iteration", "power iteration", "v-"),
     ]
+
     for name, label, style in series:
         points = [(k, bound_value(c, name)) for k, c in zip(ks, components)]
         points = [(k, v) for k, v in points if v is not None and v > 0]

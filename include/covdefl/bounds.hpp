@@ -20,9 +20,9 @@ struct Bound {
     std::string reason;  // why it is vacuous; empty when valid
 
     static Bound of(double v) { return Bound{v, true, {}}; }
-    static Bound vacuous(std::string why)
+    static Bound vacuous(std::string reason)
     {
-        return Bound{0.0, false, std::move(why)};
+        return Bound{0.0, false, std::move(reason)};
     }
 };
 
@@ -56,7 +56,7 @@ struct ComponentBounds {
     Bound power;             // propagated, power iteration
     double agnostic_formula = 0.0;  // its formula's value, hypotheses aside
     double power_formula = 0.0;
-    // Iteration counts the power-iteration theorem asks for (constants
+    // Iteration counts the power-iteration theorem requires (constants
     // taken as 1), beside the iterations the run made.
     double required_iterations = 0.0;
 };

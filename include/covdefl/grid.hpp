@@ -146,12 +146,12 @@ double difference_norm(const DistVector& y, double alpha, const DistVector& x);
 std::vector<double> gather_all(const DistVector& x);
 
 // Sets the entries of `x` from the full vector `values` (length n), which
-// every rank holds.
+// every rank stores.
 void scatter_from_full(DistVector& x, const std::vector<double>& values);
 
-// Entry-wise Gaussian values from a counter-based generator: the value for
-// (seed, stream, index) depends on nothing else, so every rank computes the
-// entries it owns and the global vector or matrix is the same for every
+// Returns a standard Gaussian value from a counter-based generator. The
+// value depends on (seed, stream, index) alone, so every rank computes the
+// entries it owns, and the global vector or matrix is the same for every
 // rank count and grid shape.
 double seeded_gaussian(std::uint64_t seed, std::uint64_t stream,
                        std::uint64_t index);

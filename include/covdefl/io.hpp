@@ -100,14 +100,14 @@ struct CsvOptions {
 // and line on a ragged row (with the field counts), and the line and
 // column on a field that is not a number. NaN and infinity are read as
 // such (the loader rejects them with their position). Each rank scans the
-// file from the start and keeps only the rows it asks for, so no rank
-// holds the whole matrix.
+// file from the start and keeps only the rows it requests, so no rank
+// stores the whole matrix.
 std::unique_ptr<RowSource> open_csv(const std::string& path,
                                     const CsvOptions& options = {});
 
-// Opens `path` by its format: "npy", "idx", "csv", or "auto" (by name:
-// `.npy` is NumPy; `.csv`, `.tsv` and `.txt` are delimited text; a name
-// with "idx" or "-ubyte" in it is IDX).
+// Opens `path` by its format: "npy", "idx", "csv", or "auto". With "auto"
+// the name decides: `.npy` is NumPy, `.csv`, `.tsv` and `.txt` are
+// delimited text, and a name with "idx" or "-ubyte" in it is IDX.
 std::unique_ptr<RowSource> open_rows(const std::string& path,
                                      const std::string& format);
 

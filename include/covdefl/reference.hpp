@@ -31,9 +31,10 @@ struct ReferenceCheck {
 };
 
 // Computes the top `vectors.size()` eigenpairs of the symmetric matrix
-// `original` (lower triangle valid; left unchanged) with PDSYEVR, checks
-// the reference's residuals and orthogonality against 1e3·d·ε (relative to
-// the largest eigenvalue), and compares each of `vectors` with it. PDSYEVR
+// `original` with PDSYEVR. Only its lower triangle is read, and it is left
+// unchanged. The reference's residuals and orthogonality are checked
+// against 1e3·d·ε (relative to the largest eigenvalue), and then each of
+// `vectors` is compared with it. PDSYEVR
 // runs on a copy whose block size is the matrix's own, halved until
 // PDSYEVR's internal workspace fits its back-transformation (a ScaLAPACK
 // 2.2.1 defect otherwise returns unconverted vectors with INFO = 0). When

@@ -13,7 +13,7 @@
 namespace covdefl {
 
 // The current deflated matrix Âk as an operator: y = Âk x, and the rank-one
-// update that produces Âk+1. A sub-routine sees only this interface, so an
+// update that produces Âk+1. A sub-routine uses only this interface, so an
 // implicit or matrix-free form can replace the explicit one.
 class DeflatedOperator {
 public:
@@ -100,9 +100,9 @@ struct DeflationResult {
 // ends deflated by every component. Each start vector is a seeded Gaussian
 // vector (the same for every rank count and grid shape) made orthogonal to
 // the components already found. Collective.
-// When `policy` is not null (rank 0 only; other ranks pass null), it
-// decides when each of the K components stops in place of
-// options.tolerance; the probe component K + 1 still uses the tolerance.
+// A non-null `policy` decides when each of the K components stops, in
+// place of options.tolerance. Only rank 0 passes one, and the others pass
+// null. The extra component K + 1 still stops at options.tolerance.
 DeflationResult run_deflation(DeflatedOperator& op,
                               const DeflationOptions& options,
                               EigenSubroutine& subroutine,

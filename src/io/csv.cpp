@@ -27,8 +27,8 @@ namespace {
 // Buffer of the std::ifstream that reads the file line by line.
 constexpr std::size_t read_buffer_bytes = 1 << 20;
 
-// Longest field text quoted in an error message. Longer text is cut, so a
-// binary file read as text still gives a one-line message.
+// Maximum length of field text quoted in an error message. Longer text is cut,
+// so a binary file read as text still gives a one-line message.
 constexpr std::size_t max_quoted_field_chars = 40;
 
 // Delimiter value that means runs of spaces and tabs.

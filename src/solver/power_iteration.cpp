@@ -160,8 +160,8 @@ ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
                         /*collective=*/true);
         }
         if (y_norm == 0.0) {
-            // Âv = 0 yet the residual test failed: cannot happen, because
-            // the residual is then 0. Kept so v is never divided by zero.
+            // Unreachable, because Âv = 0 makes the residual 0, which
+            // passes the test. The break keeps v from a division by zero.
             break;
         }
         // v = y / ‖y‖

@@ -241,7 +241,7 @@ evaluate_bounds(const std::vector<ComponentSummary>& components,
     }
 
     // 3. Power-iteration bound, with c0 = max_k 1/|x0,kᵀûk| and the
-    //    iteration counts t the theorem asks for.
+    //    iteration counts t the theorem requires.
     double g = 1.0;
     for (int k = 1; k <= kk; ++k) {
         const double gap = bounds[k].gap_lower;

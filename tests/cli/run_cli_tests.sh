@@ -457,7 +457,7 @@ done
 
 # --- Delimited text ----------------------------------------------------------
 
-# Every dialect file holds the 4 x 3 matrix of the IDX matrix case.
+# Every dialect file contains the 4 x 3 matrix of the IDX matrix case.
 for dialect in "$data_dir"/csv/matrix-4x3-*.csv "$data_dir"/csv/matrix-4x3.tsv; do
     expect_result "csv $(basename "$dialect")" 2 \
         case idx-matrix OUTPUT "$cases_dir" 3 -- \
@@ -498,7 +498,7 @@ expect_error "memory estimate" 2 'GiB per rank;ranks' \
 
 # An unwritable --output fails before the computation: a synthetic matrix
 # that takes several seconds to build must not delay the error.
-# The folder cannot be created because a file stands in its path.
+# The folder cannot be created because a file is in its path.
 touch "$work/not-a-folder"
 new_output
 start=$SECONDS
@@ -515,7 +515,7 @@ else
         "exit $run_status after ${elapsed} s [stderr: $(first_error_line "$output")]"
 fi
 
-# A covariance run into a folder that holds a data run's results removes
+# A covariance run into a folder that contains a data run's results removes
 # the data run's mean.npy, which no longer belongs to the results.
 new_output
 shared_output=$output

@@ -27,7 +27,8 @@ pixels = image.imread(sys.argv[1])
 colours = np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)
 print(f"plot: {pixels.shape[1]}x{pixels.shape[0]} pixels, "
       f"{len(colours)} colours")
-assert pixels.shape[0] >= 300 and pixels.shape[1] >= 600, "image too small"
+assert pixels.shape[0] >= 300, "image too short"
+assert pixels.shape[1] >= 600, "image too narrow"
 assert len(colours) > 50, "image is nearly blank"
 print("1 passed, 0 failed")
 PY

@@ -262,10 +262,11 @@ TEST_CASE("eigenvalue below deflation error stays orthogonal", "[solver]")
     // λ6 = 1e-13 is below the error that deflating λ1..λ5 leaves along
     // v1..v5 (about θj times their 1e-12 errors), so for some matrices
     // power iteration drifts toward the earlier components. The results
-    // must still be orthogonal, and the status must say whether the last
-    // one passed.
+    // must still be orthogonal, and the status must state whether the
+    // last one passed.
     ProcessGrid grid(MPI_COMM_WORLD, world_grid_shape());
     int reorthogonalized = 0;
+
     for (std::uint64_t seed = 1; seed <= 12; ++seed) {
         BlockCyclicMatrix c = synthetic_covariance(
             grid, {5.0, 3.0, 2.0, 1.0, 0.5, 1e-13}, seed, 2);
@@ -274,6 +275,7 @@ TEST_CASE("eigenvalue below deflation error stays orthogonal", "[solver]")
         DeflationOptions options;
         options.components = 6;
         DeflationResult result = run_deflation(op, options, power, nullptr);
+
         for (int i = 0; i < 6; ++i) {
             for (int j = 0; j < i; ++j) {
                 INFO("seed " << seed << ", components " << i + 1 << " and "
@@ -282,6 +284,7 @@ TEST_CASE("eigenvalue below deflation error stays orthogonal", "[solver]")
                       1e-10);
             }
         }
+
         const ComponentSummary& last = result.components[5];
         INFO("seed " << seed);
         CHECK((last.status == ComponentStatus::converged ||
@@ -289,6 +292,7 @@ TEST_CASE("eigenvalue below deflation error stays orthogonal", "[solver]")
         CHECK(std::abs(last.eigenvalue) < 1e-11);
         reorthogonalized += last.reorthogonalized ? 1 : 0;
     }
+
     std::printf("eigenvalue below deflation error: %d of 12 matrices "
                 "needed re-orthogonalisation\n",
                 reorthogonalized);
