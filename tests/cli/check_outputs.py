@@ -1,6 +1,6 @@
 """Check covdefl result folders against NumPy and against reference values.
 
-run_cli_tests.sh calls this script once per check:
+The suites tests/cli/test_*.sh call this script once per check:
 
     check_outputs.py make-inputs DIR
     check_outputs.py data OUTPUT INPUT.npy K
