@@ -111,6 +111,12 @@ std::unique_ptr<RowSource> open_csv(const std::string& path,
 std::unique_ptr<RowSource> open_rows(const std::string& path,
                                      const std::string& format);
 
+// Returns the version 1.0 header of a float64 little-endian C-order `.npy`
+// file of the given shape, padded so that the data starts at a multiple of
+// 64 bytes. Throws Error naming `path` when the shape does not fit.
+std::string make_npy_header(const std::vector<std::int64_t>& shape,
+                            const std::string& path);
+
 // Writes a float64 little-endian `.npy` file (version 1.0, C order) of the
 // given shape atomically: to a temporary name in the same folder, renamed
 // to `path` when complete. Throws Error naming the path on failure.

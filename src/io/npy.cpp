@@ -634,6 +634,30 @@ void write_all(int fd, const void* buffer, std::size_t size,
     }
 }
 
+// Writes the elements as little-endian float64.
+void write_float64_le(int fd, const double* data, std::uint64_t count,
+                      const std::string& path)
+{
+    if constexpr (!host_is_big_endian) {
+        write_all(fd, data, count * sizeof(double), path);
+    } else {
+        const std::size_t chunk = read_chunk_bytes / sizeof(double);
+        std::vector<std::uint64_t> buffer(
+            std::min<std::uint64_t>(count, chunk));
+        for (std::uint64_t done = 0; done < count;) {
+            const std::size_t n = std::min<std::uint64_t>(chunk, count - done);
+            for (std::size_t i = 0; i < n; ++i) {
+                buffer[i] = __builtin_bswap64(
+                    std::bit_cast<std::uint64_t>(data[done + i]));
+            }
+            write_all(fd, buffer.data(), n * sizeof(double), path);
+            done += n;
+        }
+    }
+}
+
+}  // namespace
+
 // Returns the complete version 1.0 header: magic, version, length and the
 // dict padded with spaces so that the data starts at a multiple of 64 bytes.
 std::string make_npy_header(const std::vector<std::int64_t>& shape,
@@ -662,30 +686,6 @@ std::string make_npy_header(const std::vector<std::int64_t>& shape,
     header += static_cast<char>(header_length >> 8);
     return header + dict;
 }
-
-// Writes the elements as little-endian float64.
-void write_float64_le(int fd, const double* data, std::uint64_t count,
-                      const std::string& path)
-{
-    if constexpr (!host_is_big_endian) {
-        write_all(fd, data, count * sizeof(double), path);
-    } else {
-        const std::size_t chunk = read_chunk_bytes / sizeof(double);
-        std::vector<std::uint64_t> buffer(
-            std::min<std::uint64_t>(count, chunk));
-        for (std::uint64_t done = 0; done < count;) {
-            const std::size_t n = std::min<std::uint64_t>(chunk, count - done);
-            for (std::size_t i = 0; i < n; ++i) {
-                buffer[i] = __builtin_bswap64(
-                    std::bit_cast<std::uint64_t>(data[done + i]));
-            }
-            write_all(fd, buffer.data(), n * sizeof(double), path);
-            done += n;
-        }
-    }
-}
-
-}  // namespace
 
 NpyHeader parse_npy_header(const unsigned char* bytes, std::size_t size,
                            const std::string& path)
