@@ -55,7 +55,24 @@ po::options_description describe_options(RunOptions& o)
          "process grid PxQ with P·Q = number of ranks (default: as square "
          "as possible, P >= Q)")
         ("output,o", po::value(&o.output)->default_value(o.output),
-         "results folder (created if missing)")
+         "results folder (created if missing); a folder that contains "
+         "results of an earlier run needs --force")
+        ("output-format", po::value(&o.output_format)->default_value(o.output_format),
+         "format of the result arrays: npy (NumPy) or csv (text with a "
+         "header line, 17 significant digits); report.json is always written")
+        ("force", po::bool_switch(&o.force),
+         "replace the results of an earlier run in --output and remove its "
+         "result files that this run does not write")
+        ("scores", po::bool_switch(&o.scores),
+         "also write the projected data (X - mean) V, n x K, as scores.npy "
+         "or scores.csv (data inputs only; keeps the data matrix in memory)")
+        ("standardize", po::bool_switch(&o.standardize),
+         "divide each centred column by its sample standard deviation "
+         "(divisor n-1), so the components are those of the correlation "
+         "matrix (data inputs only)")
+        ("drop-constant-columns", po::bool_switch(&o.drop_constant_columns),
+         "with --standardize: leave out constant columns (their component "
+         "entries are 0) instead of stopping with an error")
         ("target-accuracy", po::value(&o.target_accuracy),
          "stop each component so that every one ends within this distance "
          "‖vk − uk‖ of its principal axis (estimated; replaces --tol for "
@@ -141,6 +158,28 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     if (o.input_kind != "data" && o.input_kind != "covariance") {
         reject("invalid --input-kind '" + o.input_kind +
                "': expected data or covariance");
+    }
+    if (o.output_format != "npy" && o.output_format != "csv") {
+        reject("invalid --output-format '" + o.output_format +
+               "': expected npy or csv");
+    }
+    const bool data_input =
+        values.count("synthetic") == 0 && o.input_kind == "data";
+    const std::string not_data = values.count("synthetic") != 0
+                                     ? "--synthetic builds a covariance"
+                                     : "--input-kind covariance reads one";
+    if (o.scores && !data_input) {
+        reject("--scores needs a data matrix input: the scores are the "
+               "centred data times the components, but " +
+               not_data + " without any data; remove --scores");
+    }
+    if (o.standardize && !data_input) {
+        reject("--standardize needs a data matrix input, but " + not_data +
+               " without any data; remove --standardize");
+    }
+    if (o.drop_constant_columns && !o.standardize) {
+        reject("--drop-constant-columns applies only with --standardize; "
+               "add --standardize or remove --drop-constant-columns");
     }
     if (values.count("synthetic") != 0 &&
         (o.synthetic_dimension < 1 || o.synthetic_dimension > 1'000'000)) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "covdefl/csv_writer.hpp"
 #include "covdefl/error.hpp"
 #include "covdefl/io.hpp"
 
@@ -17,13 +18,87 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* const result_files[] = {"eigenvalues.npy", "components.npy",
-                                    "explained_variance_ratio.npy", "mean.npy",
-                                    "report.json"};
+// Stems of the result arrays; each is written as STEM.npy or STEM.csv.
+const char* const result_stems[] = {
+    "eigenvalues", "components", "explained_variance_ratio",
+    "mean",        "scale",      "scores"};
+// File extensions of the --output-format values.
+const char* const result_extensions[] = {"npy", "csv"};
+
+// Every file name that a run may write into the output folder.
+std::vector<std::string> result_file_names()
+{
+    std::vector<std::string> names{"report.json"};
+    for (const char* stem : result_stems) {
+        for (const char* extension : result_extensions) {
+            names.push_back(std::string(stem) + "." + extension);
+        }
+    }
+    return names;
+}
+
+void write_npy_arrays(const fs::path& staging, const ResultArrays& arrays)
+{
+    const std::int64_t k = arrays.components;
+    const std::int64_t d = arrays.dimension;
+    io::write_npy((staging / "eigenvalues.npy").string(), {k},
+                  arrays.eigenvalues.data());
+    io::write_npy((staging / "components.npy").string(), {k, d},
+                  arrays.axes.data());
+    io::write_npy((staging / "explained_variance_ratio.npy").string(), {k},
+                  arrays.explained.data());
+    if (!arrays.means.empty()) {
+        io::write_npy((staging / "mean.npy").string(), {d},
+                      arrays.means.data());
+    }
+    if (!arrays.scales.empty()) {
+        io::write_npy((staging / "scale.npy").string(), {d},
+                      arrays.scales.data());
+    }
+}
+
+// Writes the arrays in the same orientation as the .npy files: one value
+// per line for the vectors, one component per line for components.csv.
+void write_csv_arrays(const fs::path& staging, const ResultArrays& arrays)
+{
+    const auto k = static_cast<std::size_t>(arrays.components);
+    const auto d = static_cast<std::size_t>(arrays.dimension);
+    io::write_csv((staging / "eigenvalues.csv").string(), {"eigenvalue"}, k, 1,
+                  arrays.eigenvalues.data());
+    io::write_csv((staging / "components.csv").string(),
+                  io::numbered_names("column", d), k, d, arrays.axes.data());
+    io::write_csv((staging / "explained_variance_ratio.csv").string(),
+                  {"explained_variance_ratio"}, k, 1, arrays.explained.data());
+    if (!arrays.means.empty()) {
+        io::write_csv((staging / "mean.csv").string(), {"mean"}, d, 1,
+                      arrays.means.data());
+    }
+    if (!arrays.scales.empty()) {
+        io::write_csv((staging / "scale.csv").string(), {"scale"}, d, 1,
+                      arrays.scales.data());
+    }
+}
+
+// Writes the result arrays in the --output-format `format`.
+void write_result_arrays(const fs::path& staging, const std::string& format,
+                         const ResultArrays& arrays)
+{
+    if (format == "npy") {
+        write_npy_arrays(staging, arrays);
+    } else if (format == "csv") {
+        write_csv_arrays(staging, arrays);
+    }
+    // An "hdf5" format adds its branch here and its extension to
+    // result_extensions, so that --force also replaces its files.
+    else {
+        throw Error("unsupported --output-format '" + format +
+                    "': expected npy or csv");
+    }
+}
 
 }  // namespace
 
-void prepare_output_folder(const std::string& folder)
+void prepare_output_folder(const std::string& folder, bool force)
 {
     if (folder.empty()) {
         throw Error("invalid --output '': give a folder name");
@@ -50,6 +125,21 @@ void prepare_output_folder(const std::string& folder)
                     std::strerror(saved_errno) +
                     "; choose a writable --output folder");
     }
+    if (force) {
+        return;
+    }
+    std::string found;
+    for (const std::string& name : result_file_names()) {
+        if (fs::exists(fs::path(folder) / name, code)) {
+            found += (found.empty() ? "" : ", ") + name;
+        }
+    }
+    if (!found.empty()) {
+        throw Error("output folder " + folder +
+                    " already contains results of an earlier run (" + found +
+                    "); pass --force to replace them or choose another "
+                    "--output folder");
+    }
 }
 
 void fix_sign(std::vector<double>& v)
@@ -67,13 +157,10 @@ void fix_sign(std::vector<double>& v)
     }
 }
 
-void publish_results(
-    const std::string& folder, const ResultArrays& arrays,
-    const std::function<void(const std::string&)>& write_report)
+std::string create_staging_folder(const std::string& folder)
 {
-    const fs::path target(folder);
     const fs::path staging =
-        target / (".covdefl-staging-" + std::to_string(::getpid()));
+        fs::path(folder) / (".covdefl-staging-" + std::to_string(::getpid()));
     std::error_code code;
     fs::remove_all(staging, code);
     fs::create_directory(staging, code);
@@ -81,33 +168,45 @@ void publish_results(
         throw Error("cannot create " + staging.string() + ": " +
                     code.message() + "; check the output folder");
     }
+    return staging.string();
+}
+
+std::string result_path(const std::string& staging, const std::string& stem,
+                        const std::string& format)
+{
+    return (fs::path(staging) / (stem + "." + format)).string();
+}
+
+void remove_staging_folder(const std::string& staging)
+{
+    std::error_code code;
+    fs::remove_all(staging, code);
+}
+
+void publish_results(
+    const std::string& folder, const std::string& staging,
+    const std::string& format, const ResultArrays& arrays,
+    const std::function<void(const std::string&)>& write_report)
+{
+    const fs::path target(folder);
     try {
-        const std::int64_t k = arrays.components;
-        io::write_npy((staging / "eigenvalues.npy").string(), {k},
-                      arrays.eigenvalues.data());
-        io::write_npy((staging / "components.npy").string(),
-                      {k, arrays.dimension}, arrays.axes.data());
-        io::write_npy((staging / "explained_variance_ratio.npy").string(), {k},
-                      arrays.explained.data());
-        if (!arrays.means.empty()) {
-            io::write_npy((staging / "mean.npy").string(), {arrays.dimension},
-                          arrays.means.data());
-        }
-        write_report((staging / "report.json").string());
+        write_result_arrays(staging, format, arrays);
+        write_report((fs::path(staging) / "report.json").string());
     } catch (...) {
-        fs::remove_all(staging, code);
+        remove_staging_folder(staging);
         throw;
     }
     // Renames within one folder do not fail for lack of space.
-    for (const char* name : result_files) {
-        const fs::path staged = staging / name;
+    std::error_code code;
+    for (const std::string& name : result_file_names()) {
+        const fs::path staged = fs::path(staging) / name;
         if (fs::exists(staged)) {
             fs::rename(staged, target / name);
         } else {
             fs::remove(target / name, code);
         }
     }
-    fs::remove_all(staging, code);
+    remove_staging_folder(staging);
 }
 
 }  // namespace covdefl

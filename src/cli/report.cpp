@@ -75,7 +75,19 @@ void write_report(const std::string& path, const RunOptions& o,
         json.field("dimension", problem.dimension);
         if (problem.samples > 0) {
             json.field("samples", problem.samples);
+            json.field("standardized", o.standardize);
+            json.key("dropped_columns");
+            json.begin_array();
+            for (const int column : problem.dropped_columns) {
+                json.value(column + 1);
+            }
+            json.end_array();
         }
+        json.end_object();
+        json.key("outputs");
+        json.begin_object();
+        json.field("format", o.output_format);
+        json.field("scores", o.scores);
         json.end_object();
         json.key("solver");
         json.begin_object();

@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/data_steps.hpp"
 #include "cli/output.hpp"
 #include "cli/run_types.hpp"
 #include "covdefl/budget.hpp"
@@ -104,7 +105,10 @@ double available_bytes_per_rank(MPI_Comm comm)
 }
 
 // Stops the run before any large allocation when the peak memory estimate
-// of some rank exceeds 90% of what its node has available per rank.
+// of some rank exceeds 90% of what its node has available per rank. The
+// message names the estimate, the memory available and a rank count that
+// would fit, assuming that the estimate falls in proportion to the ranks
+// (true of the block-cyclic shares, which dominate it).
 void check_memory(const ProcessGrid& grid, double peak_bytes,
                   const std::string& what)
 {
@@ -114,14 +118,21 @@ void check_memory(const ProcessGrid& grid, double peak_bytes,
     if (worst_ratio <= 1.0) {
         return;
     }
+    const double worst_peak = mpi::max_all(grid.comm(), peak_bytes);
+    const int ranks_needed = static_cast<int>(
+        std::min(std::ceil(worst_ratio * grid.size()),
+                 static_cast<double>(std::numeric_limits<int>::max())));
+    const GridShape shape = choose_grid_shape(ranks_needed);
     std::ostringstream message;
     message.precision(3);
     const double gib = 1024.0 * 1024.0 * 1024.0;
-    message << what << " needs about " << peak_bytes / gib
-            << " GiB per rank, more than the " << 0.9 * available / gib
-            << " GiB available per rank on this node; run on about "
-            << std::ceil(worst_ratio * grid.size())
-            << " ranks spread over more nodes";
+    message << what << " needs about " << worst_peak / gib
+            << " GiB per rank (estimate) on " << grid.size() << " ranks, "
+            << "more than the " << 0.9 * available / gib
+            << " GiB available per rank (90% of MemAvailable shared by the "
+               "ranks of a node); about "
+            << ranks_needed << " ranks (a " << shape.rows << "x" << shape.cols
+            << " grid) spread over enough nodes would fit";
     throw Error(message.str(), /*collective=*/true);
 }
 
@@ -170,13 +181,23 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         times.read = MPI_Wtime() - start;
         return problem;
     }
-    check_memory(
-        grid,
-        std::max(share_bytes(grid, n, d, o.block_size) + covariance_share,
-                 covariance_share * (1.0 + check_copies)),
-        "the " + std::to_string(shape.rows) + " x " +
-            std::to_string(shape.cols) + " data in " + o.input +
-            " and its covariance");
+    const double data_share = share_bytes(grid, n, d, o.block_size);
+    double peak = std::max(data_share + covariance_share,
+                           covariance_share * (1.0 + check_copies));
+    std::string kept;
+    if (o.scores) {
+        // The data stay in memory through the solve. Then V (d x K) and the
+        // scores (n x K) join them, and every rank stores the K axes.
+        const double k = o.deflation.components;
+        peak = data_share + covariance_share * (1.0 + check_copies) +
+               share_bytes(grid, d, k, o.block_size) +
+               share_bytes(grid, n, k, o.block_size) + 8.0 * d * (k + 1.0);
+        kept = ", kept for --scores,";
+    }
+    check_memory(grid, peak,
+                 "the " + std::to_string(shape.rows) + " x " +
+                     std::to_string(shape.cols) + " data in " + o.input + kept +
+                     " and its covariance");
     BlockCyclicMatrix x =
         read_data_matrix(grid, o.input, o.format, o.block_size);
     times.read = MPI_Wtime() - start;
@@ -190,8 +211,14 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
                     /*collective=*/true);
     }
     problem.means = center_columns(x);
+    if (o.standardize) {
+        standardize_data(o, x, problem);
+    }
     problem.covariance =
         std::make_unique<BlockCyclicMatrix>(form_covariance(x));
+    if (o.scores) {
+        problem.data = std::make_unique<BlockCyclicMatrix>(std::move(x));
+    }
     problem.description = o.input;
     times.covariance = MPI_Wtime() - start;
     return problem;
@@ -210,7 +237,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     const RunOptions& o = *parsed;
     mpi::run_agreed(comm, [&] {
         if (rank == 0) {
-            prepare_output_folder(o.output);
+            prepare_output_folder(o.output, o.force);
         }
     });
     ProcessGrid grid(comm, *o.grid);
@@ -225,6 +252,17 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                         std::to_string(o.deflation.components) +
                         ": the input has only d = " + std::to_string(d) +
                         " features, so K must be at most " + std::to_string(d),
+                    /*collective=*/true);
+    }
+    const int kept_columns =
+        d - static_cast<int>(problem.dropped_columns.size());
+    if (o.deflation.components > kept_columns) {
+        throw Error("invalid --components " +
+                        std::to_string(o.deflation.components) + ": only " +
+                        std::to_string(kept_columns) +
+                        " columns are left after --drop-constant-columns, "
+                        "so K must be at most " +
+                        std::to_string(kept_columns),
                     /*collective=*/true);
     }
     const double total_variance = trace(*problem.covariance);
@@ -306,9 +344,11 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
 
     // 4. Outputs, written by rank 0.
     start = MPI_Wtime();
+    // Every rank needs the signed axes for --scores, rank 0 alone otherwise.
     std::vector<std::vector<double>> axes;
     for (const DistVector& v : result.vectors) {
-        axes.push_back(gather_to_root(v, 0));
+        axes.push_back(o.scores ? gather_all(v) : gather_to_root(v, 0));
+        fix_sign(axes.back());
     }
     const int k = o.deflation.components;
     std::vector<double> eigenvalues;
@@ -336,6 +376,16 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     int defect_count = static_cast<int>(defects.size());
     mpi::check(MPI_Bcast(&defect_count, 1, MPI_INT, 0, comm), "MPI_Bcast");
 
+    std::string staging;
+    mpi::run_agreed(comm, [&] {
+        if (rank == 0) {
+            staging = create_staging_folder(o.output);
+        }
+    });
+    if (o.scores) {
+        write_scores(o, *problem.data, axes, broadcast_string(comm, staging));
+        problem.data.reset();
+    }
     mpi::run_agreed(comm, [&] {
         if (rank != 0) {
             return;
@@ -346,18 +396,21 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         arrays.eigenvalues = eigenvalues;
         arrays.explained = explained;
         arrays.means = problem.means;
-        for (std::vector<double>& axis : axes) {
-            fix_sign(axis);
+        arrays.scales = problem.scales;
+        for (const std::vector<double>& axis : axes) {
             arrays.axes.insert(arrays.axes.end(), axis.begin(), axis.end());
         }
-        publish_results(o.output, arrays, [&](const std::string& path) {
-            // The .npy files are written; the report itself is the rest.
-            times.write = MPI_Wtime() - start;
-            write_report(path, o, grid, problem, total_variance, tracker,
-                         explained, check ? &*check : nullptr, bounds,
-                         actual.empty() ? nullptr : &actual, defects,
-                         budget.get(), times);
-        });
+        publish_results(o.output, staging, o.output_format, arrays,
+                        [&](const std::string& path) {
+                            // The arrays are written; the report itself is the
+                            // rest.
+                            times.write = MPI_Wtime() - start;
+                            write_report(path, o, grid, problem, total_variance,
+                                         tracker, explained,
+                                         check ? &*check : nullptr, bounds,
+                                         actual.empty() ? nullptr : &actual,
+                                         defects, budget.get(), times);
+                        });
         print_table(tracker, explained, check ? &*check : nullptr);
         if (!o.quiet) {
             print_bounds(bounds, actual.empty() ? nullptr : &actual);

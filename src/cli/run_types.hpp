@@ -30,6 +30,11 @@ struct RunOptions {
     int block_size = 64;
     std::optional<GridShape> grid;
     std::string output = "covdefl-output";
+    std::string output_format = "npy";  // npy or csv
+    bool force = false;                 // replace the results in --output
+    bool scores = false;                // write the projected data
+    bool standardize = false;           // divide columns by their std dev
+    bool drop_constant_columns = false;
     double target_accuracy = 0.0;  // 0: off
     bool check = false;
     bool history = false;
@@ -50,8 +55,14 @@ struct StageTimes {
 struct Problem {
     std::unique_ptr<BlockCyclicMatrix> covariance;
     std::vector<double> means;  // empty unless the input is a data matrix
-    long long samples = 0;      // n, for data inputs
-    int dimension = 0;          // d
+    // Column standard deviations, with --standardize only (length d).
+    std::vector<double> scales;
+    // Constant columns left out by --drop-constant-columns, 0-based.
+    std::vector<int> dropped_columns;
+    // The centred (and standardised) n x d data, kept for --scores only.
+    std::unique_ptr<BlockCyclicMatrix> data;
+    long long samples = 0;  // n, for data inputs
+    int dimension = 0;      // d
     std::string description;
 };
 

@@ -45,15 +45,16 @@ else
         "exit $run_status after ${elapsed} s [stderr: $(first_error_line "$output")]"
 fi
 
-# A covariance run into a folder that contains a data run's results removes
-# the data run's mean.npy, which no longer belongs to the results.
+# A covariance run with --force into a folder that contains a data run's
+# results removes the data run's mean.npy, which no longer belongs to the
+# results.
 new_output
 shared_output=$output
 run_expecting_success "stale mean first run" 2 "$shared_output" \
     --input "$random" --components 2 &&
     run_expecting_success "stale mean second run" 2 "$shared_output" \
         --input "$cases_dir/deflation-orthogonality/cov.npy" \
-        --input-kind covariance --components 2 &&
+        --input-kind covariance --components 2 --force &&
     if [[ -e $shared_output/mean.npy ]]; then
         fail "stale mean.npy removed" "mean.npy is still in $shared_output"
     elif ls -A "$shared_output" | grep -q staging; then
