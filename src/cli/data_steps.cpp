@@ -78,11 +78,17 @@ void write_scores(const RunOptions& o, const BlockCyclicMatrix& x,
         const BlockCyclicMatrix scores = project_onto_axes(x, axes);
         const std::string path =
             result_path(staging, "scores", o.output_format);
-        if (o.output_format == "csv") {
+        if (o.output_format == "npy") {
+            write_npy_collective(path, scores);
+        } else if (o.output_format == "csv") {
             write_csv_collective(path, scores,
                                  io::numbered_names("component", axes.size()));
-        } else {
-            write_npy_collective(path, scores);
+        }
+        // An "hdf5" format adds its collective writer here.
+        else {
+            throw Error("unsupported --output-format '" + o.output_format +
+                            "' for --scores: expected npy or csv",
+                        /*collective=*/true);
         }
     } catch (...) {
         if (x.grid().rank() == 0) {
