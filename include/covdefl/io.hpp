@@ -75,10 +75,10 @@ struct MatrixMarketHeader {
 // ignored). The banner's keywords are case-insensitive; `real`, `double`
 // and `integer` fields and `general` and `symmetric` storage are accepted.
 // Throws InputError naming `path` and the line on a missing or malformed
-// banner, an unsupported object, format, field (`pattern`, `complex`) or
-// symmetry (`skew-symmetric`, `hermitian`), a missing or malformed size
-// line, a symmetric matrix that is not square, or more entries than the
-// matrix has positions.
+// banner or an unsupported object, format, field (`pattern`, `complex`) or
+// symmetry (`skew-symmetric`, `hermitian`). The size line is rejected when
+// it is missing or malformed, gives a symmetric matrix that is not square,
+// or gives more entries than the matrix has positions.
 MatrixMarketHeader parse_matrix_market_header(std::string_view text,
                                               const std::string& path);
 
@@ -138,12 +138,12 @@ struct CsvOptions {
 std::unique_ptr<RowSource> open_csv(const std::string& path,
                                     const CsvOptions& options = {});
 
-// Returns the format of `path`: `format` itself when it is "npy", "idx",
-// "csv" or "mm", and for "auto" the one its name gives: `.npy` is NumPy,
-// `.csv`, `.tsv` and `.txt` are delimited text, `.mtx` and `.mm` are Matrix
-// Market, and a name with "idx" or "-ubyte" in it is IDX. Throws InputError
-// on an unknown format, a missing path or one that is not a regular file,
-// and a name that gives no format.
+// Returns the format of `path`: `format` itself unless it is "auto". For
+// "auto" the name decides. `.npy` is NumPy, `.csv`, `.tsv` and `.txt` are
+// delimited text, `.mtx` and `.mm` are Matrix Market, and a name with "idx"
+// or "-ubyte" in it is IDX. Throws InputError on an unknown format, a
+// missing path or one that is not a regular file, and a name that gives no
+// format.
 std::string resolve_format(const std::string& path, const std::string& format);
 
 // Opens `path` by its format (see resolve_format) as a row source. Matrix

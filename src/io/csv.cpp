@@ -2,7 +2,8 @@
 // by a comma, tab, semicolon or whitespace. open_csv streams through the
 // file once to find the dialect and the shape and to validate every line.
 // read_rows streams through it again and converts only the requested rows,
-// so memory use is one line plus the rows requested.
+// so memory use is one line plus the rows requested. The parallel reader
+// (csv_parallel.cpp) shares the field parsing in csv_fields.hpp.
 
 #include <algorithm>
 #include <cerrno>

@@ -300,7 +300,7 @@ inline bool is_blank_or_comment(std::string_view line, char comment)
 }
 
 // Returns whether `line`, the first line that is neither blank nor a
-// comment, is a header: as `options` says, or, with Header::detect, when a
+// comment, is a header: as `options` sets, or, with Header::detect, when a
 // field is neither empty nor a number.
 inline bool is_header_line(std::string_view line, const CsvOptions& options,
                            const LineSplitter& splitter,

@@ -189,16 +189,16 @@ void parse_data_line(std::string_view line, const CsvLayout& layout,
     }
 }
 
-// What one rank parsed from its byte range, up to its first error.
+// Result of parsing one rank's byte range, up to its first error.
 struct RangeParse {
     explicit RangeParse(std::int64_t cols) : rows(cols) {}
 
     RowStore rows;
     std::int64_t lines = 0;  // lines that start in the range
     bool failed = false;
-    // The first line that failed to parse, to parse again with its global
-    // line and row numbers once the prefix sums are known. Empty
-    // `message` means such a line.
+    // The first line that failed to parse, parsed again with its global
+    // line and row numbers once the prefix sums are known. A failure with
+    // an empty `message` is such a line.
     std::string failed_line;
     std::int64_t failed_line_index = 0;  // 0-based, among the range's lines
     std::int64_t failed_row_index = 0;   // 0-based, among the range's rows

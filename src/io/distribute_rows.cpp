@@ -134,7 +134,7 @@ BlockCyclicMatrix distribute_rows(const ProcessGrid& grid, RowStore& store,
         exchange_by_rank(comm, send, send_counts, MPI_DOUBLE);
     std::vector<double>().swap(send);
 
-    // The rows of every rank, to know which rows each sender's block holds.
+    // The rows of every rank, to know which rows each sender's block contains.
     const std::int64_t my_range[2] = {first_row, my_rows};
     std::vector<std::int64_t> ranges(2 * static_cast<std::size_t>(nranks));
     mpi::check(MPI_Allgather(my_range, 2, MPI_INT64_T, ranges.data(), 2,

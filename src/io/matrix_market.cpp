@@ -25,7 +25,7 @@ namespace {
 
 using Header = MatrixMarketHeader;
 
-// Longest header read (64 MiB); a file whose comments run longer is
+// Maximum header size (64 MiB). A file whose comments run longer is
 // rejected.
 constexpr std::int64_t max_header_bytes = std::int64_t{64} << 20;
 
@@ -240,7 +240,7 @@ void parse_entry_line(std::string_view line, const Header& header,
     entry.value = parse_value(words[2], header, where);
 }
 
-// What one rank parsed from its byte range, up to its first error.
+// Result of parsing one rank's byte range, up to its first error.
 struct RangeParse {
     std::vector<Entry> entries;  // coordinate files; `line` is 0-based local
     std::vector<double> values;  // array files
@@ -334,7 +334,7 @@ void check_entry_count(const ProcessGrid& grid, const std::string& path,
                         "wrong",
                     /*collective=*/true);
     }
-    // The rank that holds entry number header.entries + 1 names its line.
+    // The rank that contains entry number header.entries + 1 names its line.
     const std::int64_t extra = header.entries - before[1];
     const bool holds_extra = extra >= 0 && extra < parse.items();
     std::string message;
@@ -342,7 +342,7 @@ void check_entry_count(const ProcessGrid& grid, const std::string& path,
         const std::int64_t line_number =
             header.header_lines + before[0] + parse.line_index_of(extra) + 1;
         message = path + ": line " + std::to_string(line_number) +
-                  " holds entry " + std::to_string(header.entries + 1) +
+                  " contains entry " + std::to_string(header.entries + 1) +
                   ", but " + size_line + " gives " +
                   std::to_string(header.entries) +
                   " entries; fix the size line or remove the extra entries";
@@ -408,7 +408,7 @@ std::string repeated_entry_message(const std::string& path, const Entry& later,
                                    const Entry& earlier)
 {
     // The position as the file gave it: a mirror image swaps it back.
-    const auto given = [](const Entry& e) {
+    const auto as_given = [](const Entry& e) {
         const std::int32_t row = e.line < 0 ? e.col : e.row;
         const std::int32_t col = e.line < 0 ? e.row : e.col;
         std::string text = std::to_string(row + 1) + ", ";
@@ -417,13 +417,13 @@ std::string repeated_entry_message(const std::string& path, const Entry& later,
     };
     const std::string later_line = std::to_string(std::abs(later.line));
     const std::string earlier_line = std::to_string(std::abs(earlier.line));
-    if (given(later) == given(earlier)) {
+    if (as_given(later) == as_given(earlier)) {
         return path + ": line " + later_line + " repeats entry " +
-               given(later) + " of line " + earlier_line +
+               as_given(later) + " of line " + earlier_line +
                "; each entry may appear once, so remove one or add them up";
     }
-    return path + ": line " + later_line + " gives entry " + given(later) +
-           " and line " + earlier_line + " gives " + given(earlier) +
+    return path + ": line " + later_line + " gives entry " + as_given(later) +
+           " and line " + earlier_line + " gives " + as_given(earlier) +
            ", the same entry of a symmetric matrix; symmetric storage lists "
            "each off-diagonal entry once, so remove one of them";
 }

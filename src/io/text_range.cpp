@@ -40,9 +40,9 @@ TextRangeReader::TextRangeReader(const std::string& path,
     }
     offset_ = range.begin;
     if (range.begin > data_begin) {
-        // The byte before the range tells whether a line starts at
-        // range.begin: reading from it through the next '\n' skips the
-        // rest of a line that began in the previous range.
+        // A line starts at range.begin only when the byte before it is a
+        // '\n'. Reading from that byte through the next '\n' skips the rest
+        // of a line that began in the previous range.
         offset_ = range.begin - 1;
         std::string_view ignored;
         read_line(ignored, /*keep=*/false);

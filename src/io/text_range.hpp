@@ -25,7 +25,7 @@ ByteRange split_byte_range(std::int64_t data_begin, std::int64_t data_end,
 // Bytes read per system call by default (16 MiB).
 constexpr std::size_t default_chunk_bytes = std::size_t{16} << 20;
 
-// Longest line the reader accepts (64 MiB). A longer one is rejected, so a
+// Maximum line length (64 MiB). A longer one is rejected, so a
 // file without line ends is not read into memory whole.
 constexpr std::size_t max_line_bytes = std::size_t{64} << 20;
 

@@ -178,7 +178,7 @@ TEST_CASE("parallel CSV reader places every entry", "[text-io]")
 
 TEST_CASE("parallel CSV reader reports the first bad line", "[text-io]")
 {
-    // 400 rows, so that every rank's byte range holds many lines. Line
+    // 400 rows, so that every rank's byte range contains many lines. Line
     // numbers count the 2 lines before the header, the header and the
     // blank and comment lines.
     const std::vector<std::string> lines = lines_of(csv_text(400, 3));
@@ -204,7 +204,7 @@ TEST_CASE("parallel CSV reader reports the first bad line", "[text-io]")
     CHECK_THAT(second, Contains(": line 380 has 2 fields, but the first data "
                                 "line has 3"));
 
-    // Line 351 holds row 291: the data start on line 3, and each of the 29
+    // Line 351 contains row 291: the data start on line 3, and each of the 29
     // gaps before it (at rows 5, 15, ..., 285, 0-based) takes 2 lines.
     edited = lines;
     REQUIRE(edited[350].find("# block") == std::string::npos);
@@ -307,7 +307,7 @@ TEST_CASE("Matrix Market reader reports bad entries", "[text-io]")
     ProcessGrid grid(MPI_COMM_WORLD, world_grid_shape());
     const std::string banner = "%%MatrixMarket matrix coordinate real ";
     // 200 entries of a 20 x 20 general matrix, so that the byte ranges of
-    // all ranks hold entries; line k + 4 holds entries[k].
+    // all ranks contain entries; line k + 4 contains entries[k].
     std::vector<std::string> entries;
     for (int k = 0; k < 200; ++k) {
         entries.push_back(std::to_string(k % 20 + 1) + " " +
@@ -365,7 +365,7 @@ TEST_CASE("Matrix Market reader reports bad entries", "[text-io]")
 
     CHECK_THAT(
         error_of("too-many.mtx", file_text("general", "20 20 150", entries)),
-        Contains("line 154 holds entry 151, but the size line (line "
+        Contains("line 154 contains entry 151, but the size line (line "
                  "3) gives 150 entries"));
     std::vector<std::string> truncated(entries.begin(), entries.begin() + 120);
     CHECK_THAT(

@@ -9,6 +9,7 @@
 
 #include "covdefl/io.hpp"
 #include "file_helpers.hpp"
+#include "io/text_matrix.hpp"
 #include "io/text_range.hpp"
 
 namespace {
@@ -245,8 +246,8 @@ TEST_CASE("byte ranges give every line once", "[text-range]")
 
 TEST_CASE("byte ranges start at the data offset", "[text-range]")
 {
-    // A header line of 7 bytes; its last byte before the data is not a
-    // '\n' when the offset is inside it, as with a byte-order mark.
+    // A header line of 7 bytes. With the data offset inside it, as after a
+    // byte-order mark, the byte before the data is not a '\n'.
     TemporaryFolder folder;
     const std::string text = "header\nx\ny\nz";
     const std::string path = folder.write("lines.txt", text);
@@ -265,4 +266,25 @@ TEST_CASE("byte range reader rejects a missing file", "[text-range]")
 {
     CHECK_THROWS_WITH(TextRangeReader("/nonexistent/lines.txt", 0, {0, 1}),
                       Contains("cannot open /nonexistent/lines.txt"));
+}
+
+TEST_CASE("row store keeps rows across blocks", "[text-range]")
+{
+    // 400000 columns leave 2 rows per 2^20-double block, so 7 rows take 4
+    // blocks.
+    const std::int64_t cols = 400000;
+    covdefl::io::RowStore store(cols);
+    for (int r = 0; r < 7; ++r) {
+        double* row = store.append_row();
+        row[0] = r;
+        row[cols - 1] = -r;
+    }
+    REQUIRE(store.rows() == 7);
+    for (int r = 0; r < 7; ++r) {
+        INFO("row " << r);
+        CHECK(store.row(r)[0] == r);
+        CHECK(store.row(r)[cols - 1] == -r);
+    }
+    store.clear();
+    CHECK(store.rows() == 0);
 }
