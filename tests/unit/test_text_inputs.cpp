@@ -194,6 +194,46 @@ TEST_CASE("Matrix Market header rejects a bad size line", "[mm]")
                Contains("overflows 64 bits"));
 }
 
+TEST_CASE("Matrix Market header on cut and random text", "[mm]")
+{
+    // Every prefix of a valid header, and random text, either parses or
+    // throws InputError; any other exception fails the test.
+    const std::string text = "%%MatrixMarket matrix coordinate real general\n"
+                             "% comment\n"
+                             "12 34 56\n";
+    // A prefix that ends inside the entry count "56" gives the count 5.
+    const std::size_t count_start = text.size() - 3;
+    for (std::size_t length = 0; length <= text.size(); ++length) {
+        INFO("prefix of " << length << " bytes");
+        const std::string_view prefix(text.data(), length);
+        if (length == count_start + 1) {
+            CHECK(parse(prefix).entries == 5);
+        } else if (length > count_start + 1) {
+            CHECK(parse(prefix).entries == 56);
+        } else {
+            CHECK_THROWS_AS(parse(prefix), InputError);
+        }
+    }
+
+    // Random text after the start of a banner, from a linear congruential
+    // generator over bytes that the parser treats specially.
+    const std::string_view alphabet = "0 9-%\n\r\tarycoxe\xff";
+    std::uint64_t state = 12345;
+    for (int trial = 0; trial < 2000; ++trial) {
+        std::string bytes = "%%MatrixMarket matrix ";
+        const int count = trial % 40;
+        for (int k = 0; k < count; ++k) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            bytes += alphabet[(state >> 33) % alphabet.size()];
+        }
+        INFO("trial " << trial);
+        try {
+            parse(bytes);
+        } catch (const InputError&) {
+        }
+    }
+}
+
 TEST_CASE("byte ranges cover the data once", "[text-range]")
 {
     for (const std::int64_t begin : {0, 7}) {
