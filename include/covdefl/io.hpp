@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "covdefl/error.hpp"
@@ -48,6 +49,38 @@ struct IdxHeader {
 // type code, zero dimensions or a header shorter than it claims.
 IdxHeader parse_idx_header(const unsigned char* bytes, std::size_t size,
                            const std::string& path);
+
+// Header of a Matrix Market file: the banner line
+// `%%MatrixMarket matrix FORMAT FIELD SYMMETRY`, comment lines (starting with
+// '%') and the size line `ROWS COLS ENTRIES` (coordinate) or `ROWS COLS`
+// (array).
+struct MatrixMarketHeader {
+    enum class Format { coordinate, array };
+    enum class Field { real, integer };
+    enum class Symmetry { general, symmetric };
+    Format format = Format::coordinate;
+    Field field = Field::real;
+    Symmetry symmetry = Symmetry::general;
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+    // Entry lines that must follow: ENTRIES of a coordinate file; rows·cols
+    // values of a general array, rows·(rows + 1)/2 of a symmetric one.
+    std::int64_t entries = 0;
+    std::uint64_t data_offset = 0;  // bytes up to the line after the size line
+    std::int64_t header_lines = 0;  // lines up to and including the size line
+};
+
+// Parses the header at the start of a Matrix Market file. `text` contains
+// the file from its first byte through at least the size line (more is
+// ignored). The banner's keywords are case-insensitive; `real`, `double`
+// and `integer` fields and `general` and `symmetric` storage are accepted.
+// Throws InputError naming `path` and the line on a missing or malformed
+// banner or an unsupported object, format, field (`pattern`, `complex`) or
+// symmetry (`skew-symmetric`, `hermitian`). The size line is rejected when
+// it is missing or malformed, gives a symmetric matrix that is not square,
+// or gives more entries than the matrix has positions.
+MatrixMarketHeader parse_matrix_market_header(std::string_view text,
+                                              const std::string& path);
 
 // Returns a * b, throwing InputError with `what` in the message when the
 // product of the non-negative sizes overflows 64 bits.
@@ -99,15 +132,22 @@ struct CsvOptions {
 // quotes, and a missing final newline. Throws InputError naming the file
 // and line on a ragged row (with the field counts), and the line and
 // column on a field that is not a number. NaN and infinity are read as
-// such (the loader rejects them with their position). Each rank scans the
-// file from the start and keeps only the rows it requests, so no rank
-// stores the whole matrix.
+// such. This serial reader scans the file from the start and converts the
+// rows it is asked for. read_data_matrix uses the parallel reader instead,
+// which gives the same values and messages.
 std::unique_ptr<RowSource> open_csv(const std::string& path,
                                     const CsvOptions& options = {});
 
-// Opens `path` by its format: "npy", "idx", "csv", or "auto". With "auto"
-// the name decides: `.npy` is NumPy, `.csv`, `.tsv` and `.txt` are
-// delimited text, and a name with "idx" or "-ubyte" in it is IDX.
+// Returns the format of `path`: `format` itself unless it is "auto". For
+// "auto" the name decides. `.npy` is NumPy, `.csv`, `.tsv` and `.txt` are
+// delimited text, `.mtx` and `.mm` are Matrix Market, and a name with "idx"
+// or "-ubyte" in it is IDX. Throws InputError on an unknown format, a
+// missing path or one that is not a regular file, and a name that gives no
+// format.
+std::string resolve_format(const std::string& path, const std::string& format);
+
+// Opens `path` by its format (see resolve_format) as a row source. Matrix
+// Market files have no row source: read_data_matrix reads them in parallel.
 std::unique_ptr<RowSource> open_rows(const std::string& path,
                                      const std::string& format);
 

@@ -25,7 +25,7 @@ po::options_description describe_options(RunOptions& o)
          "--input-kind covariance, a d x d symmetric matrix")
         ("format", po::value(&o.format)->default_value(o.format),
          "input format: npy, idx (MNIST, gzipped or not), csv (delimited "
-         "text) or auto (from the file name)")
+         "text), mm (Matrix Market) or auto (from the file name)")
         ("input-kind", po::value(&o.input_kind)->default_value(o.input_kind),
          "data (centre the columns, form C = XcᵀXc/(n-1)) or covariance "
          "(use the matrix as C)")

@@ -7,6 +7,7 @@
 #include "covdefl/io.hpp"
 #include "covdefl/mpi.hpp"
 #include "grid/scalapack.hpp"
+#include "io/text_matrix.hpp"
 
 namespace covdefl {
 
@@ -78,12 +79,56 @@ std::unique_ptr<io::RowSource> open_on_all_ranks(const ProcessGrid& grid,
     return source;
 }
 
+// Returns the format of `path` (io::resolve_format), checked on every rank.
+std::string resolve_on_all_ranks(const ProcessGrid& grid,
+                                 const std::string& path,
+                                 const std::string& format)
+{
+    std::string resolved;
+    mpi::run_agreed(grid.comm(),
+                    [&] { resolved = io::resolve_format(path, format); });
+    return resolved;
+}
+
+// Reads the matrix in `path`; text formats through the parallel readers,
+// binary ones through a row source on every rank. With `square`, a matrix
+// that is not square is a collective Error.
+BlockCyclicMatrix read_matrix(const ProcessGrid& grid, const std::string& path,
+                              const std::string& format, int block_size,
+                              bool square)
+{
+    const std::string resolved = resolve_on_all_ranks(grid, path, format);
+    if (resolved == "csv") {
+        return io::read_csv_matrix(grid, path, block_size, square);
+    }
+    if (resolved == "mm") {
+        return io::read_matrix_market_matrix(grid, path, block_size, square);
+    }
+    auto source = open_on_all_ranks(grid, path, resolved);
+    if (square && source->rows() != source->cols()) {
+        throw Error(
+            io::not_square_message(path, source->rows(), source->cols()),
+            /*collective=*/true);
+    }
+    BlockCyclicMatrix x(grid, source->rows(), source->cols(), block_size,
+                        block_size);
+    mpi::run_agreed(grid.comm(), [&] { read_local_part(*source, x, path); });
+    return x;
+}
+
 }  // namespace
 
 MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
                               const std::string& format)
 {
-    auto source = open_on_all_ranks(grid, path, format);
+    const std::string resolved = resolve_on_all_ranks(grid, path, format);
+    if (resolved == "csv") {
+        return io::read_csv_shape(grid, path);
+    }
+    if (resolved == "mm") {
+        return io::read_matrix_market_shape(grid, path);
+    }
+    auto source = open_on_all_ranks(grid, path, resolved);
     return MatrixShape{source->rows(), source->cols()};
 }
 
@@ -91,11 +136,7 @@ BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& path,
                                    const std::string& format, int block_size)
 {
-    auto source = open_on_all_ranks(grid, path, format);
-    BlockCyclicMatrix x(grid, source->rows(), source->cols(), block_size,
-                        block_size);
-    mpi::run_agreed(grid.comm(), [&] { read_local_part(*source, x, path); });
-    return x;
+    return read_matrix(grid, path, format, block_size, /*square=*/false);
 }
 
 BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
@@ -103,17 +144,8 @@ BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
                                          const std::string& format,
                                          int block_size)
 {
-    auto source = open_on_all_ranks(grid, path, format);
-    if (source->rows() != source->cols()) {
-        throw Error(path + ": a covariance matrix must be square, but it is " +
-                        std::to_string(source->rows()) + " x " +
-                        std::to_string(source->cols()) +
-                        "; use --input-kind data for an n x d data matrix",
-                    /*collective=*/true);
-    }
-    BlockCyclicMatrix a(grid, source->rows(), source->cols(), block_size,
-                        block_size);
-    mpi::run_agreed(grid.comm(), [&] { read_local_part(*source, a, path); });
+    BlockCyclicMatrix a =
+        read_matrix(grid, path, format, block_size, /*square=*/true);
 
     // t = aᵀ, to compare each entry with its mirror image.
     BlockCyclicMatrix t(grid, a.rows(), a.cols(), block_size, block_size);

@@ -10,13 +10,12 @@
 
 namespace covdefl::io {
 
-std::unique_ptr<RowSource> open_rows(const std::string& path,
-                                     const std::string& format)
+std::string resolve_format(const std::string& path, const std::string& format)
 {
     if (format != "npy" && format != "idx" && format != "csv" &&
-        format != "auto") {
+        format != "mm" && format != "auto") {
         throw InputError("unknown input format '" + format +
-                         "'; use npy, idx, csv or auto");
+                         "'; use npy, idx, csv, mm or auto");
     }
 
     // Checked before the name, so that a missing file is reported as missing
@@ -34,33 +33,46 @@ std::unique_ptr<RowSource> open_rows(const std::string& path,
                          ": not a regular file; check the path");
     }
 
-    if (format == "npy") {
-        return open_npy(path);
+    if (format != "auto") {
+        return format;
     }
-    if (format == "idx") {
-        return open_idx(path);
-    }
-    if (format == "csv") {
-        return open_csv(path);
-    }
-
     const std::string name = std::filesystem::path(path).filename().string();
     if (name.ends_with(".npy")) {
-        return open_npy(path);
+        return "npy";
     }
     // Delimiter detection finds the tabs of a .tsv file.
     if (name.ends_with(".csv") || name.ends_with(".tsv") ||
         name.ends_with(".txt")) {
-        return open_csv(path);
+        return "csv";
+    }
+    if (name.ends_with(".mtx") || name.ends_with(".mm")) {
+        return "mm";
     }
     if (name.find("idx") != std::string::npos ||
         name.find("-ubyte") != std::string::npos) {
-        return open_idx(path);
+        return "idx";
     }
     throw InputError("cannot determine the format of " + path +
-                     " from its name (expected a .npy, .csv, .tsv or .txt "
-                     "extension, or \"idx\" or \"-ubyte\" in the name); "
-                     "pass --format npy|idx|csv");
+                     " from its name (expected a .npy, .csv, .tsv, .txt, "
+                     ".mtx or .mm extension, or \"idx\" or \"-ubyte\" in "
+                     "the name); pass --format npy|idx|csv|mm");
+}
+
+std::unique_ptr<RowSource> open_rows(const std::string& path,
+                                     const std::string& format)
+{
+    const std::string resolved = resolve_format(path, format);
+    if (resolved == "npy") {
+        return open_npy(path);
+    }
+    if (resolved == "idx") {
+        return open_idx(path);
+    }
+    if (resolved == "csv") {
+        return open_csv(path);
+    }
+    throw InputError(path + " is a Matrix Market file, which has no row "
+                            "source; read it with read_data_matrix");
 }
 
 }  // namespace covdefl::io

@@ -614,6 +614,33 @@ def case_explained_ratio(failures, result, expected, k):
         )
 
 
+def case_mm_ones_lower(failures, result, expected, k):
+    """Check the all-ones 4 x 4 matrix given as its lower triangle.
+
+    Mirroring must not count the diagonal twice: that would give
+    eigenvalues 5, 1, 1, 1 instead of 4, 0, 0, 0.
+    """
+    block = expected["ones-lower"]
+    d = block["shape"][0]
+    check_success(failures, result, k, d, data_input=False)
+    check_eigenvalues(failures, result.eigenvalues, block["eigenvalues"][:k])
+    check_eigenvectors(failures, result.components, [block["first_eigenvector"]])
+    if k == d:
+        # Components 2-4 span the complement of the all-ones vector.
+        complement = np.eye(d) - np.ones((d, d)) / d
+        check_projector(failures, result.components[1:], complement, "components 2-4")
+    check_ratios(failures, result.ratios, block["explained_variance_ratio"][:k])
+
+
+def case_mm_spd(failures, result, expected, k):
+    """Check a 4 x 4 positive definite matrix in any Matrix Market storage."""
+    block = expected["spd"]
+    check_success(failures, result, k, block["shape"][0], data_input=False)
+    check_eigenvalues(failures, result.eigenvalues, block["eigenvalues"][:k])
+    check_eigenvectors(failures, result.components, block["eigenvectors"][:k])
+    check_ratios(failures, result.ratios, block["explained_variance_ratio"][:k])
+
+
 CASES = {
     "large-offset": ("large-offset", case_large_offset),
     "constant-columns": ("constant-columns", case_constant_columns),
@@ -626,6 +653,8 @@ CASES = {
     "idx-images": ("idx-files", case_idx_images),
     "idx-matrix": ("idx-files", case_idx_matrix),
     "explained-ratio": ("explained-ratio", case_explained_ratio),
+    "mm-ones-lower": ("matrix-market", case_mm_ones_lower),
+    "mm-spd": ("matrix-market", case_mm_spd),
 }
 
 
