@@ -1,4 +1,5 @@
 // The covdefl command line: the pipeline stages from input to outputs.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -156,7 +157,8 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         times.covariance = MPI_Wtime() - start;
         return problem;
     }
-    const MatrixShape shape = read_matrix_shape(grid, o.input, o.format);
+    const InputSource input{o.input, o.format, o.raw, o.transpose};
+    const MatrixShape shape = read_matrix_shape(grid, input);
     const double n = static_cast<double>(shape.rows);
     const double d = static_cast<double>(shape.cols);
     const double covariance_share = share_bytes(grid, d, d, o.block_size);
@@ -165,20 +167,21 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
                      "the " + std::to_string(shape.rows) + " x " +
                          std::to_string(shape.cols) + " matrix in " + o.input);
         problem.covariance = std::make_unique<BlockCyclicMatrix>(
-            read_covariance_matrix(grid, o.input, o.format, o.block_size));
+            read_covariance_matrix(grid, input, o.block_size));
         problem.description = o.input;
         times.read = MPI_Wtime() - start;
         return problem;
     }
-    check_memory(
-        grid,
-        std::max(share_bytes(grid, n, d, o.block_size) + covariance_share,
-                 covariance_share * (1.0 + check_copies)),
-        "the " + std::to_string(shape.rows) + " x " +
-            std::to_string(shape.cols) + " data in " + o.input +
-            " and its covariance");
-    BlockCyclicMatrix x =
-        read_data_matrix(grid, o.input, o.format, o.block_size);
+    const double data_share = share_bytes(grid, n, d, o.block_size);
+    // --transpose keeps the stored and the transposed matrix at once.
+    const double read_peak = o.transpose ? 2.0 * data_share : data_share;
+    check_memory(grid,
+                 std::max({read_peak, data_share + covariance_share,
+                           covariance_share * (1.0 + check_copies)}),
+                 "the " + std::to_string(shape.rows) + " x " +
+                     std::to_string(shape.cols) + " data in " + o.input +
+                     " and its covariance");
+    BlockCyclicMatrix x = read_data_matrix(grid, input, o.block_size);
     times.read = MPI_Wtime() - start;
     start = MPI_Wtime();
     problem.samples = x.rows();

@@ -1,12 +1,15 @@
 // Parallel reading of a matrix file into block-cyclic storage.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "covdefl/covariance.hpp"
 #include "covdefl/io.hpp"
 #include "covdefl/mpi.hpp"
 #include "grid/scalapack.hpp"
+#include "io/nonfinite.hpp"
 
 namespace covdefl {
 
@@ -15,14 +18,6 @@ namespace {
 // Upper bound on the doubles one rank buffers per read, so a very wide
 // matrix is read a few rows at a time (64 MiB).
 constexpr std::int64_t read_buffer_doubles = 8 << 20;
-
-std::string describe_value(double value)
-{
-    if (std::isnan(value)) {
-        return "NaN";
-    }
-    return value > 0 ? "+infinity" : "-infinity";
-}
 
 // Reads the rows and columns of `x` that this rank owns from `source`,
 // throwing InputError at the first non-finite value.
@@ -47,14 +42,8 @@ void read_local_part(io::RowSource& source, BlockCyclicMatrix& x,
                 const double* row = buffer.data() + r * d;
                 for (std::int64_t j = 0; j < d; ++j) {
                     if (!std::isfinite(row[j])) {
-                        std::ostringstream message;
-                        message << path << ": non-finite value ("
-                                << describe_value(row[j]) << ") at row "
-                                << first + offset + r + 1 << ", column "
-                                << j + 1
-                                << " (1-based); covdefl needs finite data, "
-                                   "so remove or impute the value";
-                        throw InputError(message.str());
+                        throw InputError(io::nonfinite_message(
+                            path, row[j], first + offset + r, j));
                     }
                 }
                 for (int jl = 0; jl < x.local_cols(); ++jl) {
@@ -78,24 +67,96 @@ std::unique_ptr<io::RowSource> open_on_all_ranks(const ProcessGrid& grid,
     return source;
 }
 
+// Returns the layout of a `.npy` or raw binary input, or nothing for the
+// formats that open_rows reads. Collective.
+std::optional<io::BinaryMatrixFile>
+describe_on_all_ranks(const ProcessGrid& grid, const InputSource& input)
+{
+    std::optional<io::BinaryMatrixFile> file;
+    mpi::run_agreed(grid.comm(), [&] {
+        file = io::describe_binary_input(input.path, input.format, input.raw);
+    });
+    return file;
+}
+
+// The input `path` in `format`, with no raw options and no transpose.
+InputSource file_input(const std::string& path, const std::string& format)
+{
+    InputSource input;
+    input.path = path;
+    input.format = format;
+    return input;
+}
+
+// Returns aᵀ with the same block size (PDTRAN).
+BlockCyclicMatrix transposed(const BlockCyclicMatrix& a)
+{
+    BlockCyclicMatrix t(a.grid(), a.cols(), a.rows(), a.block_rows(),
+                        a.block_cols());
+    const int m = t.rows();
+    const int n = t.cols();
+    const int one = 1;
+    const double alpha = 1.0;
+    const double beta = 0.0;
+    pdtran_(&m, &n, &alpha, a.data(), &one, &one, a.desc(), &beta, t.data(),
+            &one, &one, t.desc());
+    return t;
+}
+
+// Reads the matrix of `input` and applies --transpose. Collective.
+BlockCyclicMatrix read_input_matrix(const ProcessGrid& grid,
+                                    const InputSource& input, int block_size)
+{
+    std::optional<BlockCyclicMatrix> stored;
+    if (auto file = describe_on_all_ranks(grid, input)) {
+        stored.emplace(read_binary_matrix(grid, *file, block_size));
+    } else {
+        auto source = open_on_all_ranks(grid, input.path, input.format);
+        stored.emplace(grid, source->rows(), source->cols(), block_size,
+                       block_size);
+        mpi::run_agreed(grid.comm(),
+                        [&] { read_local_part(*source, *stored, input.path); });
+    }
+    if (!input.transpose) {
+        return std::move(*stored);
+    }
+    return transposed(*stored);
+}
+
 }  // namespace
+
+MatrixShape read_matrix_shape(const ProcessGrid& grid, const InputSource& input)
+{
+    MatrixShape shape;
+    if (auto file = describe_on_all_ranks(grid, input)) {
+        shape = MatrixShape{file->rows, file->cols};
+    } else {
+        auto source = open_on_all_ranks(grid, input.path, input.format);
+        shape = MatrixShape{source->rows(), source->cols()};
+    }
+    if (input.transpose) {
+        std::swap(shape.rows, shape.cols);
+    }
+    return shape;
+}
 
 MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
                               const std::string& format)
 {
-    auto source = open_on_all_ranks(grid, path, format);
-    return MatrixShape{source->rows(), source->cols()};
+    return read_matrix_shape(grid, file_input(path, format));
+}
+
+BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
+                                   const InputSource& input, int block_size)
+{
+    return read_input_matrix(grid, input, block_size);
 }
 
 BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& path,
                                    const std::string& format, int block_size)
 {
-    auto source = open_on_all_ranks(grid, path, format);
-    BlockCyclicMatrix x(grid, source->rows(), source->cols(), block_size,
-                        block_size);
-    mpi::run_agreed(grid.comm(), [&] { read_local_part(*source, x, path); });
-    return x;
+    return read_input_matrix(grid, file_input(path, format), block_size);
 }
 
 BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
@@ -103,26 +164,26 @@ BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
                                          const std::string& format,
                                          int block_size)
 {
-    auto source = open_on_all_ranks(grid, path, format);
-    if (source->rows() != source->cols()) {
+    return read_covariance_matrix(grid, file_input(path, format), block_size);
+}
+
+BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
+                                         const InputSource& input,
+                                         int block_size)
+{
+    const std::string& path = input.path;
+    const MatrixShape shape = read_matrix_shape(grid, input);
+    if (shape.rows != shape.cols) {
         throw Error(path + ": a covariance matrix must be square, but it is " +
-                        std::to_string(source->rows()) + " x " +
-                        std::to_string(source->cols()) +
+                        std::to_string(shape.rows) + " x " +
+                        std::to_string(shape.cols) +
                         "; use --input-kind data for an n x d data matrix",
                     /*collective=*/true);
     }
-    BlockCyclicMatrix a(grid, source->rows(), source->cols(), block_size,
-                        block_size);
-    mpi::run_agreed(grid.comm(), [&] { read_local_part(*source, a, path); });
+    BlockCyclicMatrix a = read_input_matrix(grid, input, block_size);
 
     // t = aᵀ, to compare each entry with its mirror image.
-    BlockCyclicMatrix t(grid, a.rows(), a.cols(), block_size, block_size);
-    const int n = a.rows();
-    const int one = 1;
-    const double alpha = 1.0;
-    const double beta = 0.0;
-    pdtran_(&n, &n, &alpha, a.data(), &one, &one, a.desc(), &beta, t.data(),
-            &one, &one, t.desc());
+    const BlockCyclicMatrix t = transposed(a);
 
     // Largest |a_ij − a_ji| and where; largest |a_ij|; first negative
     // diagonal entry.
