@@ -253,21 +253,27 @@ TEST_CASE("read_binary_matrix reads every npy layout", "[mpiio]")
 
 TEST_CASE("read_binary_matrix reads every raw layout", "[mpiio]")
 {
+    // The default grid has P >= Q, so a 1 x Q grid is tested too.
     SharedFolder folder;
-    ProcessGrid grid(MPI_COMM_WORLD, world_grid_shape());
-    for (const Layout& layout : every_layout()) {
-        const std::string name = describe(layout) + ".bin";
-        const std::string path = folder.write(
-            name, encode_matrix(test_rows, test_cols, layout, expected_entry));
-        const io::BinaryMatrixFile file = io::describe_raw_matrix(
-            path, raw_options(std::to_string(test_rows) + "," +
-                                  std::to_string(test_cols),
-                              layout));
-        for (const int block_size : {1, 2, 3}) {
-            INFO(name << ", block size " << block_size);
-            const BlockCyclicMatrix x =
-                read_binary_matrix(grid, file, block_size);
-            CHECK(count_mismatches(x, expected_entry) == 0);
+    const GridShape row_grid{1, mpi::size(MPI_COMM_WORLD)};
+    for (const GridShape shape : {world_grid_shape(), row_grid}) {
+        ProcessGrid grid(MPI_COMM_WORLD, shape);
+        for (const Layout& layout : every_layout()) {
+            const std::string name = describe(layout) + ".bin";
+            const std::string path =
+                folder.write(name, encode_matrix(test_rows, test_cols, layout,
+                                                 expected_entry));
+            const io::BinaryMatrixFile file = io::describe_raw_matrix(
+                path, raw_options(std::to_string(test_rows) + "," +
+                                      std::to_string(test_cols),
+                                  layout));
+            for (const int block_size : {1, 2, 3}) {
+                INFO(name << ", grid " << shape.rows << "x" << shape.cols
+                          << ", block size " << block_size);
+                const BlockCyclicMatrix x =
+                    read_binary_matrix(grid, file, block_size);
+                CHECK(count_mismatches(x, expected_entry) == 0);
+            }
         }
     }
 }
