@@ -149,6 +149,40 @@ struct LocalCursor {
     int jl = 0;
 };
 
+// Stores `row_count` whole local rows of a C-order share, read into `bytes`
+// row by row, from local row `first_row` on. The transposition into the
+// column-major local storage goes tile by tile, so that the reads and the
+// writes of one tile stay in cache.
+void store_rows(const unsigned char* bytes, int first_row, int row_count,
+                const io::BinaryMatrixFile& file, BlockCyclicMatrix& x,
+                FirstNonFinite& first_nonfinite)
+{
+    constexpr int tile = 64;
+    const std::size_t item = file.type == io::ElementType::float64 ? 8 : 4;
+    const bool swap = file.big_endian != host_is_big_endian;
+    const int cols = x.local_cols();
+    for (int row_tile = 0; row_tile < row_count; row_tile += tile) {
+        const int row_end = std::min(row_count, row_tile + tile);
+        for (int col_tile = 0; col_tile < cols; col_tile += tile) {
+            const int col_end = std::min(cols, col_tile + tile);
+            for (int jl = col_tile; jl < col_end; ++jl) {
+                for (int r = row_tile; r < row_end; ++r) {
+                    const std::size_t k =
+                        static_cast<std::size_t>(r) * cols + jl;
+                    const double value =
+                        decode(bytes + k * item, file.type, swap);
+                    const int il = first_row + r;
+                    x.local(il, jl) = value;
+                    if (!std::isfinite(value)) {
+                        first_nonfinite.note(x.global_row(il), x.global_col(jl),
+                                             value);
+                    }
+                }
+            }
+        }
+    }
+}
+
 // Stores `count` entries read into `bytes` at the cursor, converted to
 // double, and advances the cursor. C-order shares arrive row by row and are
 // transposed here into the column-major local storage.
@@ -157,6 +191,13 @@ void store_piece(const unsigned char* bytes, std::size_t count,
                  LocalCursor& cursor, FirstNonFinite& first_nonfinite)
 {
     const std::size_t item = file.type == io::ElementType::float64 ? 8 : 4;
+    const auto cols = static_cast<std::size_t>(x.local_cols());
+    if (!file.column_major && cols > 0 && cursor.jl == 0 && count % cols == 0) {
+        const auto row_count = static_cast<int>(count / cols);
+        store_rows(bytes, cursor.il, row_count, file, x, first_nonfinite);
+        cursor.il += row_count;
+        return;
+    }
     const bool swap = file.big_endian != host_is_big_endian;
     for (std::size_t k = 0; k < count; ++k) {
         const double value = decode(bytes + k * item, file.type, swap);
@@ -250,8 +291,13 @@ BlockCyclicMatrix read_binary_matrix(const ProcessGrid& grid,
     const std::uint64_t local_count =
         static_cast<std::uint64_t>(x.local_rows()) *
         static_cast<std::uint64_t>(x.local_cols());
-    const std::uint64_t piece_elements = std::clamp<std::uint64_t>(
+    std::uint64_t piece_elements = std::clamp<std::uint64_t>(
         piece_bytes / item, 1, std::numeric_limits<int>::max());
+    // Whole local rows of a C-order share take the tiled store_rows path.
+    const auto local_cols = static_cast<std::uint64_t>(x.local_cols());
+    if (!file.column_major && local_cols > 0 && piece_elements >= local_cols) {
+        piece_elements -= piece_elements % local_cols;
+    }
     std::uint64_t rounds = (local_count + piece_elements - 1) / piece_elements;
     mpi::check(MPI_Allreduce(MPI_IN_PLACE, &rounds, 1, MPI_UINT64_T, MPI_MAX,
                              grid.comm()),

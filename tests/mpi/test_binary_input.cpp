@@ -303,9 +303,33 @@ TEST_CASE("read_binary_matrix reads in small pieces", "[mpiio]")
     }
 }
 
+TEST_CASE("read_binary_matrix transposes C order in tiles", "[mpiio]")
+{
+    // More than one 64 x 64 tile per rank, with partial tiles at the edges.
+    const int rows = 150;
+    const int cols = 139;
+    SharedFolder folder;
+    ProcessGrid grid(MPI_COMM_WORLD, world_grid_shape());
+    for (const Layout& layout :
+         {Layout{false, false, false}, Layout{true, true, false}}) {
+        const std::string path =
+            folder.write(describe(layout) + ".npy",
+                         npy_header(1, layout, rows, cols) +
+                             encode_matrix(rows, cols, layout, expected_entry));
+        const io::BinaryMatrixFile file = io::describe_npy_matrix(path);
+        for (const int block_size : {3, 64}) {
+            INFO(describe(layout) << ", block size " << block_size);
+            const BlockCyclicMatrix x =
+                read_binary_matrix(grid, file, block_size);
+            CHECK(count_entries(x) == rows * cols);
+            CHECK(count_mismatches(x, expected_entry) == 0);
+        }
+    }
+}
+
 TEST_CASE("read_binary_matrix handles ranks without entries", "[mpiio]")
 {
-    // A 2 x 2 matrix with block size 3 lives on process (0, 0) alone.
+    // A 2 x 2 matrix with block size 3 is stored on process (0, 0) alone.
     SharedFolder folder;
     ProcessGrid grid(MPI_COMM_WORLD, world_grid_shape());
     const Layout layout{};
