@@ -12,6 +12,7 @@ packages=(
     catch2 zlib1g-dev
     dataset-fashion-mnist
     python3-numpy python3-matplotlib
+    time
 )
 
 missing=()

@@ -6,9 +6,21 @@
 #include <string>
 #include <vector>
 
+#include "covdefl/binary_input.hpp"
 #include "covdefl/grid.hpp"
 
 namespace covdefl {
+
+// An input file and how to read it.
+struct InputSource {
+    std::string path;
+    std::string format = "auto";  // npy, raw, idx, csv or auto
+    io::RawOptions raw;           // layout of a raw binary file
+    // The file stores the matrix transposed (features x samples): it is
+    // read as stored and transposed on the grid with PDTRAN, which keeps
+    // both copies in memory while it runs.
+    bool transpose = false;
+};
 
 // A distributed n x d data matrix read from a file (rows are samples).
 // Collective. Each rank reads only the rows of its process row, keeping the
@@ -16,6 +28,10 @@ namespace covdefl {
 // grid has more than one process. Throws a collective Error on every rank
 // when any rank fails: a missing or malformed file, or a NaN or infinity
 // (the message names the row and column, 1-based).
+// `.npy` and raw binary files are read with MPI-IO (read_binary_matrix),
+// IDX and text files with a row reader (open_rows).
+BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
+                                   const InputSource& input, int block_size);
 BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& path,
                                    const std::string& format, int block_size);
@@ -26,6 +42,9 @@ struct MatrixShape {
     std::int64_t rows = 0;
     std::int64_t cols = 0;
 };
+// With input.transpose the shape is that of the transposed matrix.
+MatrixShape read_matrix_shape(const ProcessGrid& grid,
+                              const InputSource& input);
 MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
                               const std::string& format);
 
@@ -46,6 +65,9 @@ BlockCyclicMatrix form_covariance(const BlockCyclicMatrix& x);
 // matrix is not square, not finite, has a negative diagonal entry, or is not
 // symmetric to within 1e-10 of its largest entry (the message names the
 // largest asymmetry and where it is).
+BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
+                                         const InputSource& input,
+                                         int block_size);
 BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
                                          const std::string& path,
                                          const std::string& format,

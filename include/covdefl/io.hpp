@@ -106,7 +106,8 @@ public:
 
 // Opens `path` as a `.npy` file that contains a 2-D float64 or float32
 // array in C order (little- or big-endian). The file size is checked against
-// the header before any data is read.
+// the header before any data is read. covdefl itself reads `.npy` files in
+// either order with read_binary_matrix (binary_input.hpp).
 std::unique_ptr<RowSource> open_npy(const std::string& path);
 
 // Opens `path` as an IDX file, gzip-compressed or not. A file with d >= 2

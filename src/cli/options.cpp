@@ -24,8 +24,21 @@ po::options_description describe_options(RunOptions& o)
          "input file: an n x d data matrix (rows are samples) or, with "
          "--input-kind covariance, a d x d symmetric matrix")
         ("format", po::value(&o.format)->default_value(o.format),
-         "input format: npy, idx (MNIST, gzipped or not), csv (delimited "
-         "text), mm (Matrix Market) or auto (from the file name)")
+         "input format: npy, raw (binary, needs --shape), idx (MNIST, "
+         "gzipped or not), csv (delimited text) or auto (from the file "
+         "name; .bin and .raw are raw)")
+        ("shape", po::value(&o.raw.shape),
+         "raw input only: rows and columns as stored, n,d (required)")
+        ("dtype", po::value(&o.raw.dtype),
+         "raw input only: float64 (default) or float32")
+        ("byte-order", po::value(&o.raw.byte_order),
+         "raw input only: little (default) or big")
+        ("layout", po::value(&o.raw.layout),
+         "raw input only: row (row-major, C order; default) or column "
+         "(column-major, Fortran order)")
+        ("transpose", po::bool_switch(&o.transpose),
+         "the input is stored transposed, d x n (features x samples): read "
+         "it as stored, then transpose it on the grid (PDTRAN)")
         ("input-kind", po::value(&o.input_kind)->default_value(o.input_kind),
          "data (centre the columns, form C = XcᵀXc/(n-1)) or covariance "
          "(use the matrix as C)")

@@ -1,4 +1,5 @@
 // The covdefl command line: the pipeline stages from input to outputs.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -167,7 +168,8 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         times.covariance = MPI_Wtime() - start;
         return problem;
     }
-    const MatrixShape shape = read_matrix_shape(grid, o.input, o.format);
+    const InputSource input{o.input, o.format, o.raw, o.transpose};
+    const MatrixShape shape = read_matrix_shape(grid, input);
     const double n = static_cast<double>(shape.rows);
     const double d = static_cast<double>(shape.cols);
     const double covariance_share = share_bytes(grid, d, d, o.block_size);
@@ -176,30 +178,33 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
                      "the " + std::to_string(shape.rows) + " x " +
                          std::to_string(shape.cols) + " matrix in " + o.input);
         problem.covariance = std::make_unique<BlockCyclicMatrix>(
-            read_covariance_matrix(grid, o.input, o.format, o.block_size));
+            read_covariance_matrix(grid, input, o.block_size));
         problem.description = o.input;
         times.read = MPI_Wtime() - start;
         return problem;
     }
     const double data_share = share_bytes(grid, n, d, o.block_size);
-    double peak = std::max(data_share + covariance_share,
-                           covariance_share * (1.0 + check_copies));
+    // --transpose keeps the stored and the transposed matrix at once.
+    const double read_peak = o.transpose ? 2.0 * data_share : data_share;
+    double peak = std::max({read_peak, data_share + covariance_share,
+                            covariance_share * (1.0 + check_copies)});
     std::string kept;
     if (o.scores) {
         // The data stay in memory through the solve. Then V (d x K) and the
         // scores (n x K) join them, and every rank stores the K axes.
         const double k = o.deflation.components;
-        peak = data_share + covariance_share * (1.0 + check_copies) +
-               share_bytes(grid, d, k, o.block_size) +
-               share_bytes(grid, n, k, o.block_size) + 8.0 * d * (k + 1.0);
+        peak = std::max(read_peak, data_share +
+                                       covariance_share * (1.0 + check_copies) +
+                                       share_bytes(grid, d, k, o.block_size) +
+                                       share_bytes(grid, n, k, o.block_size) +
+                                       8.0 * d * (k + 1.0));
         kept = ", kept for --scores,";
     }
     check_memory(grid, peak,
                  "the " + std::to_string(shape.rows) + " x " +
                      std::to_string(shape.cols) + " data in " + o.input + kept +
                      " and its covariance");
-    BlockCyclicMatrix x =
-        read_data_matrix(grid, o.input, o.format, o.block_size);
+    BlockCyclicMatrix x = read_data_matrix(grid, input, o.block_size);
     times.read = MPI_Wtime() - start;
     start = MPI_Wtime();
     problem.samples = x.rows();

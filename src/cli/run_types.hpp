@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "covdefl/binary_input.hpp"
 #include "covdefl/budget.hpp"
 #include "covdefl/grid.hpp"
 #include "covdefl/reference.hpp"
@@ -24,6 +25,8 @@ struct RunOptions {
     std::string input = default_input;
     std::string format = "auto";
     std::string input_kind = "data";
+    io::RawOptions raw;      // --shape, --dtype, --byte-order, --layout
+    bool transpose = false;  // the input is stored d x n
     long long synthetic_dimension = 0;
     std::string spectrum = "geometric:0.9";
     DeflationOptions deflation;

@@ -1,12 +1,15 @@
 // Parallel reading of a matrix file into block-cyclic storage.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "covdefl/covariance.hpp"
 #include "covdefl/io.hpp"
 #include "covdefl/mpi.hpp"
 #include "grid/scalapack.hpp"
+#include "io/nonfinite.hpp"
 #include "io/text_matrix.hpp"
 
 namespace covdefl {
@@ -16,14 +19,6 @@ namespace {
 // Upper bound on the doubles one rank buffers per read, so a very wide
 // matrix is read a few rows at a time (64 MiB).
 constexpr std::int64_t read_buffer_doubles = 8 << 20;
-
-std::string describe_value(double value)
-{
-    if (std::isnan(value)) {
-        return "NaN";
-    }
-    return value > 0 ? "+infinity" : "-infinity";
-}
 
 // Reads the rows and columns of `x` that this rank owns from `source`,
 // throwing InputError at the first non-finite value.
@@ -48,14 +43,8 @@ void read_local_part(io::RowSource& source, BlockCyclicMatrix& x,
                 const double* row = buffer.data() + r * d;
                 for (std::int64_t j = 0; j < d; ++j) {
                     if (!std::isfinite(row[j])) {
-                        std::ostringstream message;
-                        message << path << ": non-finite value ("
-                                << describe_value(row[j]) << ") at row "
-                                << first + offset + r + 1 << ", column "
-                                << j + 1
-                                << " (1-based); covdefl needs finite data, "
-                                   "so remove or impute the value";
-                        throw InputError(message.str());
+                        throw InputError(io::nonfinite_message(
+                            path, row[j], first + offset + r, j));
                     }
                 }
                 for (int jl = 0; jl < x.local_cols(); ++jl) {
@@ -90,53 +79,127 @@ std::string resolve_on_all_ranks(const ProcessGrid& grid,
     return resolved;
 }
 
-// Reads the matrix in `path`; text formats through the parallel readers,
-// binary ones through a row source on every rank. With `square`, a matrix
-// that is not square is a collective Error.
-BlockCyclicMatrix read_matrix(const ProcessGrid& grid, const std::string& path,
-                              const std::string& format, int block_size,
-                              bool square)
+// Returns the layout of a `.npy` or raw binary input in the resolved
+// format, or nothing for the formats that other readers take. Collective.
+std::optional<io::BinaryMatrixFile>
+describe_on_all_ranks(const ProcessGrid& grid, const InputSource& input,
+                      const std::string& resolved)
 {
-    const std::string resolved = resolve_on_all_ranks(grid, path, format);
+    std::optional<io::BinaryMatrixFile> file;
+    mpi::run_agreed(grid.comm(), [&] {
+        file = io::describe_binary_input(input.path, resolved, input.raw);
+    });
+    return file;
+}
+
+// The input `path` in `format`, with no raw options and no transpose.
+InputSource file_input(const std::string& path, const std::string& format)
+{
+    InputSource input;
+    input.path = path;
+    input.format = format;
+    return input;
+}
+
+// Returns aᵀ with the same block size (PDTRAN).
+BlockCyclicMatrix transposed(const BlockCyclicMatrix& a)
+{
+    BlockCyclicMatrix t(a.grid(), a.cols(), a.rows(), a.block_rows(),
+                        a.block_cols());
+    const int m = t.rows();
+    const int n = t.cols();
+    const int one = 1;
+    const double alpha = 1.0;
+    const double beta = 0.0;
+    pdtran_(&m, &n, &alpha, a.data(), &one, &one, a.desc(), &beta, t.data(),
+            &one, &one, t.desc());
+    return t;
+}
+
+// Reads the matrix of `input` as stored, then applies --transpose: text
+// formats through the byte-range readers, `.npy` and raw binary through
+// MPI-IO, IDX through a row source on every rank. With `square`, a stored
+// matrix that is not square is a collective Error. Collective.
+BlockCyclicMatrix read_input_matrix(const ProcessGrid& grid,
+                                    const InputSource& input, int block_size,
+                                    bool square = false)
+{
+    const std::string resolved =
+        resolve_on_all_ranks(grid, input.path, input.format);
+    std::optional<BlockCyclicMatrix> stored;
+    auto file = describe_on_all_ranks(grid, input, resolved);
     if (resolved == "csv") {
-        return io::read_csv_matrix(grid, path, block_size, square);
+        stored.emplace(
+            io::read_csv_matrix(grid, input.path, block_size, square));
+    } else if (resolved == "mm") {
+        stored.emplace(io::read_matrix_market_matrix(grid, input.path,
+                                                     block_size, square));
+    } else if (file) {
+        if (square && file->rows != file->cols) {
+            throw Error(
+                io::not_square_message(input.path, file->rows, file->cols),
+                /*collective=*/true);
+        }
+        stored.emplace(read_binary_matrix(grid, *file, block_size));
+    } else {
+        auto source = open_on_all_ranks(grid, input.path, resolved);
+        if (square && source->rows() != source->cols()) {
+            throw Error(io::not_square_message(input.path, source->rows(),
+                                               source->cols()),
+                        /*collective=*/true);
+        }
+        stored.emplace(grid, source->rows(), source->cols(), block_size,
+                       block_size);
+        mpi::run_agreed(grid.comm(),
+                        [&] { read_local_part(*source, *stored, input.path); });
     }
-    if (resolved == "mm") {
-        return io::read_matrix_market_matrix(grid, path, block_size, square);
+    if (!input.transpose) {
+        return std::move(*stored);
     }
-    auto source = open_on_all_ranks(grid, path, resolved);
-    if (square && source->rows() != source->cols()) {
-        throw Error(
-            io::not_square_message(path, source->rows(), source->cols()),
-            /*collective=*/true);
-    }
-    BlockCyclicMatrix x(grid, source->rows(), source->cols(), block_size,
-                        block_size);
-    mpi::run_agreed(grid.comm(), [&] { read_local_part(*source, x, path); });
-    return x;
+    return transposed(*stored);
 }
 
 }  // namespace
 
+MatrixShape read_matrix_shape(const ProcessGrid& grid, const InputSource& input)
+{
+    const std::string resolved =
+        resolve_on_all_ranks(grid, input.path, input.format);
+    const auto file = describe_on_all_ranks(grid, input, resolved);
+    MatrixShape shape;
+    if (resolved == "csv") {
+        shape = io::read_csv_shape(grid, input.path);
+    } else if (resolved == "mm") {
+        shape = io::read_matrix_market_shape(grid, input.path);
+    } else if (file) {
+        shape = MatrixShape{file->rows, file->cols};
+    } else {
+        auto source = open_on_all_ranks(grid, input.path, resolved);
+        shape = MatrixShape{source->rows(), source->cols()};
+    }
+    if (input.transpose) {
+        std::swap(shape.rows, shape.cols);
+    }
+    return shape;
+}
+
 MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
                               const std::string& format)
 {
-    const std::string resolved = resolve_on_all_ranks(grid, path, format);
-    if (resolved == "csv") {
-        return io::read_csv_shape(grid, path);
-    }
-    if (resolved == "mm") {
-        return io::read_matrix_market_shape(grid, path);
-    }
-    auto source = open_on_all_ranks(grid, path, resolved);
-    return MatrixShape{source->rows(), source->cols()};
+    return read_matrix_shape(grid, file_input(path, format));
+}
+
+BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
+                                   const InputSource& input, int block_size)
+{
+    return read_input_matrix(grid, input, block_size);
 }
 
 BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& path,
                                    const std::string& format, int block_size)
 {
-    return read_matrix(grid, path, format, block_size, /*square=*/false);
+    return read_input_matrix(grid, file_input(path, format), block_size);
 }
 
 BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
@@ -144,17 +207,20 @@ BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
                                          const std::string& format,
                                          int block_size)
 {
+    return read_covariance_matrix(grid, file_input(path, format), block_size);
+}
+
+BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
+                                         const InputSource& input,
+                                         int block_size)
+{
+    const std::string& path = input.path;
+    // A transposed square matrix is square, so the stored shape decides.
     BlockCyclicMatrix a =
-        read_matrix(grid, path, format, block_size, /*square=*/true);
+        read_input_matrix(grid, input, block_size, /*square=*/true);
 
     // t = aᵀ, to compare each entry with its mirror image.
-    BlockCyclicMatrix t(grid, a.rows(), a.cols(), block_size, block_size);
-    const int n = a.rows();
-    const int one = 1;
-    const double alpha = 1.0;
-    const double beta = 0.0;
-    pdtran_(&n, &n, &alpha, a.data(), &one, &one, a.desc(), &beta, t.data(),
-            &one, &one, t.desc());
+    const BlockCyclicMatrix t = transposed(a);
 
     // Largest |a_ij − a_ji| and where; largest |a_ij|; first negative
     // diagonal entry.

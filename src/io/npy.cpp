@@ -18,6 +18,7 @@
 #include <string_view>
 #include <utility>
 
+#include "covdefl/binary_input.hpp"
 #include "covdefl/io.hpp"
 
 namespace covdefl::io {
@@ -568,18 +569,14 @@ private:
     std::uint64_t data_offset_;
 };
 
-// Checks everything open_npy needs before any data is read: dtype, order,
-// rank, sizes and that the file contains all the data the header promises.
+// Checks everything a reader needs before any data is read: dtype, rank,
+// sizes and that the file contains all the data the header promises.
 void validate_npy_matrix(const NpyHeader& header, std::uint64_t file_size,
                          const std::string& path)
 {
     if (header.type != ElementType::float64 &&
         header.type != ElementType::float32) {
         throw_unsupported_dtype(path, header.descr);
-    }
-    if (header.fortran_order) {
-        throw InputError(path + ": Fortran-order .npy is not supported yet; "
-                                "save with numpy.ascontiguousarray");
     }
     const std::string shape = format_shape(header.shape);
     if (header.shape.size() != 2) {
@@ -711,7 +708,10 @@ NpyHeader parse_npy_header(const unsigned char* bytes, std::size_t size,
     return header;
 }
 
-std::unique_ptr<RowSource> open_npy(const std::string& path)
+namespace {
+
+// Opens `path`, parses its header and validates it as a 2-D float matrix.
+std::pair<FileDescriptor, NpyHeader> open_npy_matrix(const std::string& path)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
@@ -740,8 +740,35 @@ std::unique_ptr<RowSource> open_npy(const std::string& path)
     const std::size_t size = read_at(fd, 0, bytes.data(), bytes.size(), path);
     const NpyHeader header = parse_npy_header(bytes.data(), size, path);
     validate_npy_matrix(header, file_size, path);
+    return {std::move(file), header};
+}
 
+}  // namespace
+
+std::unique_ptr<RowSource> open_npy(const std::string& path)
+{
+    auto [file, header] = open_npy_matrix(path);
+    if (header.fortran_order) {
+        throw InputError(path +
+                         ": open_npy reads C-order .npy only; read "
+                         "Fortran-order files with describe_npy_matrix and "
+                         "read_binary_matrix");
+    }
     return std::make_unique<NpyRowSource>(path, std::move(file), header);
+}
+
+BinaryMatrixFile describe_npy_matrix(const std::string& path)
+{
+    const NpyHeader header = open_npy_matrix(path).second;
+    BinaryMatrixFile file;
+    file.path = path;
+    file.type = header.type;
+    file.big_endian = header.big_endian;
+    file.column_major = header.fortran_order;
+    file.rows = header.shape[0];
+    file.cols = header.shape[1];
+    file.data_offset = header.data_offset;
+    return file;
 }
 
 void write_npy(const std::string& path, const std::vector<std::int64_t>& shape,

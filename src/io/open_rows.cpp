@@ -13,9 +13,9 @@ namespace covdefl::io {
 std::string resolve_format(const std::string& path, const std::string& format)
 {
     if (format != "npy" && format != "idx" && format != "csv" &&
-        format != "mm" && format != "auto") {
+        format != "mm" && format != "raw" && format != "auto") {
         throw InputError("unknown input format '" + format +
-                         "'; use npy, idx, csv, mm or auto");
+                         "'; use npy, raw, idx, csv, mm or auto");
     }
 
     // Checked before the name, so that a missing file is reported as missing
@@ -48,14 +48,18 @@ std::string resolve_format(const std::string& path, const std::string& format)
     if (name.ends_with(".mtx") || name.ends_with(".mm")) {
         return "mm";
     }
+    if (name.ends_with(".bin") || name.ends_with(".raw")) {
+        return "raw";
+    }
     if (name.find("idx") != std::string::npos ||
         name.find("-ubyte") != std::string::npos) {
         return "idx";
     }
     throw InputError("cannot determine the format of " + path +
-                     " from its name (expected a .npy, .csv, .tsv, .txt, "
-                     ".mtx or .mm extension, or \"idx\" or \"-ubyte\" in "
-                     "the name); pass --format npy|idx|csv|mm");
+                     " from its name (expected a .npy, .bin, .raw, .csv, "
+                     ".tsv, .txt, .mtx or .mm extension, or \"idx\" or "
+                     "\"-ubyte\" in the name); pass --format "
+                     "npy|raw|idx|csv|mm");
 }
 
 std::unique_ptr<RowSource> open_rows(const std::string& path,
@@ -71,8 +75,9 @@ std::unique_ptr<RowSource> open_rows(const std::string& path,
     if (resolved == "csv") {
         return open_csv(path);
     }
-    throw InputError(path + " is a Matrix Market file, which has no row "
-                            "source; read it with read_data_matrix");
+    throw InputError(path + " is a " + resolved +
+                     " file, which has no row source; read it with "
+                     "read_data_matrix");
 }
 
 }  // namespace covdefl::io

@@ -639,6 +639,23 @@ def case_mm_spd(failures, result, expected, k):
     check_eigenvalues(failures, result.eigenvalues, block["eigenvalues"][:k])
     check_eigenvectors(failures, result.components, block["eigenvectors"][:k])
     check_ratios(failures, result.ratios, block["explained_variance_ratio"][:k])
+def case_npy_layouts(failures, result, expected, k):
+    """Check the 5 x 3 matrix read from any .npy layout or raw binary file."""
+    check_reference_block(failures, result, expected["matrix-5x3"], k)
+
+
+def case_npy_large_magnitude(failures, result, expected, k):
+    """Check float32 values near 16384, which need widening before summing.
+
+    A float32 running sum gives a column-1 mean off by about 1e-3, far
+    outside the 1e-12 relative tolerance of check_mean.
+    """
+    check_reference_block(failures, result, expected["large-magnitude-4000x2"], k)
+
+
+def case_raw_good(failures, result, expected, k):
+    """Check the raw binary 5 x 3 files, little- or big-endian."""
+    check_reference_block(failures, result, expected["good-5x3"], k)
 
 
 CASES = {
@@ -655,6 +672,9 @@ CASES = {
     "explained-ratio": ("explained-ratio", case_explained_ratio),
     "mm-ones-lower": ("matrix-market", case_mm_ones_lower),
     "mm-spd": ("matrix-market", case_mm_spd),
+    "npy-layouts": ("npy-layouts", case_npy_layouts),
+    "npy-large-magnitude": ("npy-layouts", case_npy_large_magnitude),
+    "raw-good": ("truncated-files", case_raw_good),
 }
 
 

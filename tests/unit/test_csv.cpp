@@ -337,5 +337,5 @@ TEST_CASE("open_rows detects CSV names", "[csv]")
     const std::string other = folder.write("matrix.dat", "1,2\n");
     CHECK(covdefl::io::open_rows(other, "csv")->cols() == 2);
     CHECK_THROWS_WITH(covdefl::io::open_rows(other, "auto"),
-                      Contains("--format npy|idx|csv"));
+                      Contains("--format npy|raw|idx|csv|mm"));
 }

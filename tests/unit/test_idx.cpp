@@ -333,7 +333,7 @@ TEST_CASE("open_rows detects format from name", "[idx]")
     fs::copy_file(idx_dir + "images-5x2x3.idx3-ubyte", ubyte);
     CHECK_THROWS_WITH(covdefl::io::open_rows(ubyte, "auto"),
                       Contains("cannot determine the format") &&
-                          Contains("--format npy|idx"));
+                          Contains("--format npy|raw|idx|csv|mm"));
     CHECK(covdefl::io::open_rows(ubyte, "idx")->cols() == 6);
 
     const auto npy =
