@@ -15,10 +15,13 @@ namespace covdefl {
 // columns of its process column, so no rank stores the whole matrix when the
 // grid has more than one process. Throws a collective Error on every rank
 // when any rank fails: a missing or malformed file, or a NaN or infinity
-// (the message names the row and column, 1-based).
+// (the message names the row and column, 1-based). `dataset` names the
+// dataset of an HDF5 input (see covdefl/hdf5.hpp); it must be empty for
+// the other formats.
 BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& path,
-                                   const std::string& format, int block_size);
+                                   const std::string& format, int block_size,
+                                   const std::string& dataset = {});
 
 // Rows and columns of the matrix in a file, read from its header on every
 // rank. Collective; a failure on any rank is a collective Error.
@@ -27,7 +30,8 @@ struct MatrixShape {
     std::int64_t cols = 0;
 };
 MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
-                              const std::string& format);
+                              const std::string& format,
+                              const std::string& dataset = {});
 
 // Subtracts the column means from `x` in place and returns the means
 // (length d, on every rank). The means come from a reduction of the raw
@@ -49,7 +53,8 @@ BlockCyclicMatrix form_covariance(const BlockCyclicMatrix& x);
 BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
                                          const std::string& path,
                                          const std::string& format,
-                                         int block_size);
+                                         int block_size,
+                                         const std::string& dataset = {});
 
 // Eigenvalues 1..d of a spectrum spec: "geometric:R" gives R^(i−1) for
 // 0 < R < 1; "power:P" gives i^(−P) for P > 0; "list:a,b,c" gives a, b, c

@@ -6,6 +6,7 @@
 
 #include "cli/run_types.hpp"
 #include "covdefl/error.hpp"
+#include "covdefl/hdf5.hpp"
 
 namespace covdefl {
 
@@ -25,7 +26,10 @@ po::options_description describe_options(RunOptions& o)
          "--input-kind covariance, a d x d symmetric matrix")
         ("format", po::value(&o.format)->default_value(o.format),
          "input format: npy, idx (MNIST, gzipped or not), csv (delimited "
-         "text) or auto (from the file name)")
+         "text), hdf5 or auto (from the file name)")
+        ("dataset", po::value(&o.dataset),
+         "HDF5 input: path of the 2-D dataset in the file (default: the "
+         "only 2-D dataset)")
         ("input-kind", po::value(&o.input_kind)->default_value(o.input_kind),
          "data (centre the columns, form C = XcᵀXc/(n-1)) or covariance "
          "(use the matrix as C)")
@@ -56,6 +60,9 @@ po::options_description describe_options(RunOptions& o)
          "as possible, P >= Q)")
         ("output,o", po::value(&o.output)->default_value(o.output),
          "results folder (created if missing)")
+        ("output-format",
+         po::value(&o.output_format)->default_value(o.output_format),
+         "result arrays as npy (one .npy file each) or hdf5 (results.h5)")
         ("target-accuracy", po::value(&o.target_accuracy),
          "stop each component so that every one ends within this distance "
          "‖vk − uk‖ of its principal axis (estimated; replaces --tol for "
@@ -104,6 +111,12 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     if (values.count("version") != 0) {
         if (rank == 0) {
             std::cout << "covdefl " << version << "\n";
+            if (io::hdf5_available()) {
+                std::cout << "HDF5 support: on (parallel HDF5 "
+                          << io::hdf5_library_version() << ")\n";
+            } else {
+                std::cout << "HDF5 support: off\n";
+            }
         }
         return std::nullopt;
     }
@@ -141,6 +154,15 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     if (o.input_kind != "data" && o.input_kind != "covariance") {
         reject("invalid --input-kind '" + o.input_kind +
                "': expected data or covariance");
+    }
+    if (o.output_format != "npy" && o.output_format != "hdf5") {
+        reject("invalid --output-format '" + o.output_format +
+               "': expected npy or hdf5");
+    }
+    if (o.output_format == "hdf5" && !io::hdf5_available()) {
+        reject("--output-format hdf5: this covdefl build has no HDF5 "
+               "support; install libhdf5-openmpi-dev and rebuild, or use "
+               "--output-format npy");
     }
     if (values.count("synthetic") != 0 &&
         (o.synthetic_dimension < 1 || o.synthetic_dimension > 1'000'000)) {

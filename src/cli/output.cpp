@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "covdefl/error.hpp"
+#include "covdefl/hdf5.hpp"
 #include "covdefl/io.hpp"
 
 namespace covdefl {
@@ -17,9 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* const result_files[] = {"eigenvalues.npy", "components.npy",
-                                    "explained_variance_ratio.npy", "mean.npy",
-                                    "report.json"};
+const char* const result_files[] = {
+    "eigenvalues.npy", "components.npy", "explained_variance_ratio.npy",
+    "mean.npy",        "results.h5",     "report.json"};
 
 }  // namespace
 
@@ -83,15 +84,22 @@ void publish_results(
     }
     try {
         const std::int64_t k = arrays.components;
-        io::write_npy((staging / "eigenvalues.npy").string(), {k},
-                      arrays.eigenvalues.data());
-        io::write_npy((staging / "components.npy").string(),
-                      {k, arrays.dimension}, arrays.axes.data());
-        io::write_npy((staging / "explained_variance_ratio.npy").string(), {k},
-                      arrays.explained.data());
-        if (!arrays.means.empty()) {
-            io::write_npy((staging / "mean.npy").string(), {arrays.dimension},
-                          arrays.means.data());
+        if (arrays.format == "hdf5") {
+            io::write_results_hdf5((staging / "results.h5").string(),
+                                   {k, arrays.dimension, arrays.eigenvalues,
+                                    arrays.axes, arrays.explained,
+                                    arrays.means});
+        } else {
+            io::write_npy((staging / "eigenvalues.npy").string(), {k},
+                          arrays.eigenvalues.data());
+            io::write_npy((staging / "components.npy").string(),
+                          {k, arrays.dimension}, arrays.axes.data());
+            io::write_npy((staging / "explained_variance_ratio.npy").string(),
+                          {k}, arrays.explained.data());
+            if (!arrays.means.empty()) {
+                io::write_npy((staging / "mean.npy").string(),
+                              {arrays.dimension}, arrays.means.data());
+            }
         }
         write_report((staging / "report.json").string());
     } catch (...) {

@@ -25,6 +25,7 @@ struct ResultArrays {
     std::vector<double> axes;         // K x d, row-major
     std::vector<double> explained;    // K
     std::vector<double> means;        // d, empty unless a data input
+    std::string format = "npy";       // npy: one .npy each; hdf5: results.h5
 };
 
 // Writes every result file into a staging folder inside `folder`, then

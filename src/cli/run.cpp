@@ -156,7 +156,8 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         times.covariance = MPI_Wtime() - start;
         return problem;
     }
-    const MatrixShape shape = read_matrix_shape(grid, o.input, o.format);
+    const MatrixShape shape =
+        read_matrix_shape(grid, o.input, o.format, o.dataset);
     const double n = static_cast<double>(shape.rows);
     const double d = static_cast<double>(shape.cols);
     const double covariance_share = share_bytes(grid, d, d, o.block_size);
@@ -164,8 +165,9 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         check_memory(grid, covariance_share * std::max(2.0, 1.0 + check_copies),
                      "the " + std::to_string(shape.rows) + " x " +
                          std::to_string(shape.cols) + " matrix in " + o.input);
-        problem.covariance = std::make_unique<BlockCyclicMatrix>(
-            read_covariance_matrix(grid, o.input, o.format, o.block_size));
+        problem.covariance =
+            std::make_unique<BlockCyclicMatrix>(read_covariance_matrix(
+                grid, o.input, o.format, o.block_size, o.dataset));
         problem.description = o.input;
         times.read = MPI_Wtime() - start;
         return problem;
@@ -178,7 +180,7 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
             std::to_string(shape.cols) + " data in " + o.input +
             " and its covariance");
     BlockCyclicMatrix x =
-        read_data_matrix(grid, o.input, o.format, o.block_size);
+        read_data_matrix(grid, o.input, o.format, o.block_size, o.dataset);
     times.read = MPI_Wtime() - start;
     start = MPI_Wtime();
     problem.samples = x.rows();
@@ -346,6 +348,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         arrays.eigenvalues = eigenvalues;
         arrays.explained = explained;
         arrays.means = problem.means;
+        arrays.format = o.output_format;
         for (std::vector<double>& axis : axes) {
             fix_sign(axis);
             arrays.axes.insert(arrays.axes.end(), axis.begin(), axis.end());

@@ -23,6 +23,7 @@ inline constexpr const char* default_input =
 struct RunOptions {
     std::string input = default_input;
     std::string format = "auto";
+    std::string dataset;  // HDF5 input only; empty: the only 2-D dataset
     std::string input_kind = "data";
     long long synthetic_dimension = 0;
     std::string spectrum = "geometric:0.9";
@@ -30,6 +31,7 @@ struct RunOptions {
     int block_size = 64;
     std::optional<GridShape> grid;
     std::string output = "covdefl-output";
+    std::string output_format = "npy";
     double target_accuracy = 0.0;  // 0: off
     bool check = false;
     bool history = false;

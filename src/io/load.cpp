@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "covdefl/covariance.hpp"
+#include "covdefl/hdf5.hpp"
 #include "covdefl/io.hpp"
 #include "covdefl/mpi.hpp"
 #include "grid/scalapack.hpp"
@@ -78,19 +79,61 @@ std::unique_ptr<io::RowSource> open_on_all_ranks(const ProcessGrid& grid,
     return source;
 }
 
+// Throws a collective Error unless the matrix of a covariance input is
+// square.
+void require_square(const std::string& path, std::int64_t rows,
+                    std::int64_t cols)
+{
+    if (rows != cols) {
+        throw Error(path + ": a covariance matrix must be square, but it is " +
+                        std::to_string(rows) + " x " + std::to_string(cols) +
+                        "; use --input-kind data for an n x d data matrix",
+                    /*collective=*/true);
+    }
+}
+
+// Reads the matrix of a covariance input, rejecting a matrix that is not
+// square before reading its entries.
+BlockCyclicMatrix read_square_matrix(const ProcessGrid& grid,
+                                     const std::string& path,
+                                     const std::string& format,
+                                     const std::string& dataset, int block_size)
+{
+    if (io::is_hdf5_input(path, format, dataset)) {
+        const MatrixShape shape =
+            io::read_hdf5_shape(grid.comm(), path, dataset);
+        require_square(path, shape.rows, shape.cols);
+        return io::read_hdf5_matrix(grid, path, dataset, block_size);
+    }
+    auto source = open_on_all_ranks(grid, path, format);
+    require_square(path, source->rows(), source->cols());
+    BlockCyclicMatrix a(grid, source->rows(), source->cols(), block_size,
+                        block_size);
+    mpi::run_agreed(grid.comm(), [&] { read_local_part(*source, a, path); });
+    return a;
+}
+
 }  // namespace
 
 MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
-                              const std::string& format)
+                              const std::string& format,
+                              const std::string& dataset)
 {
+    if (io::is_hdf5_input(path, format, dataset)) {
+        return io::read_hdf5_shape(grid.comm(), path, dataset);
+    }
     auto source = open_on_all_ranks(grid, path, format);
     return MatrixShape{source->rows(), source->cols()};
 }
 
 BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
                                    const std::string& path,
-                                   const std::string& format, int block_size)
+                                   const std::string& format, int block_size,
+                                   const std::string& dataset)
 {
+    if (io::is_hdf5_input(path, format, dataset)) {
+        return io::read_hdf5_matrix(grid, path, dataset, block_size);
+    }
     auto source = open_on_all_ranks(grid, path, format);
     BlockCyclicMatrix x(grid, source->rows(), source->cols(), block_size,
                         block_size);
@@ -101,19 +144,11 @@ BlockCyclicMatrix read_data_matrix(const ProcessGrid& grid,
 BlockCyclicMatrix read_covariance_matrix(const ProcessGrid& grid,
                                          const std::string& path,
                                          const std::string& format,
-                                         int block_size)
+                                         int block_size,
+                                         const std::string& dataset)
 {
-    auto source = open_on_all_ranks(grid, path, format);
-    if (source->rows() != source->cols()) {
-        throw Error(path + ": a covariance matrix must be square, but it is " +
-                        std::to_string(source->rows()) + " x " +
-                        std::to_string(source->cols()) +
-                        "; use --input-kind data for an n x d data matrix",
-                    /*collective=*/true);
-    }
-    BlockCyclicMatrix a(grid, source->rows(), source->cols(), block_size,
-                        block_size);
-    mpi::run_agreed(grid.comm(), [&] { read_local_part(*source, a, path); });
+    BlockCyclicMatrix a =
+        read_square_matrix(grid, path, format, dataset, block_size);
 
     // t = aᵀ, to compare each entry with its mirror image.
     BlockCyclicMatrix t(grid, a.rows(), a.cols(), block_size, block_size);

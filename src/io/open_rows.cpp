@@ -16,7 +16,7 @@ std::unique_ptr<RowSource> open_rows(const std::string& path,
     if (format != "npy" && format != "idx" && format != "csv" &&
         format != "auto") {
         throw InputError("unknown input format '" + format +
-                         "'; use npy, idx, csv or auto");
+                         "'; use npy, idx, csv, hdf5 or auto");
     }
 
     // Checked before the name, so that a missing file is reported as missing
@@ -58,9 +58,9 @@ std::unique_ptr<RowSource> open_rows(const std::string& path,
         return open_idx(path);
     }
     throw InputError("cannot determine the format of " + path +
-                     " from its name (expected a .npy, .csv, .tsv or .txt "
-                     "extension, or \"idx\" or \"-ubyte\" in the name); "
-                     "pass --format npy|idx|csv");
+                     " from its name (expected a .npy, .csv, .tsv, .txt, .h5 "
+                     "or .hdf5 extension, or \"idx\" or \"-ubyte\" in the "
+                     "name); pass --format npy|idx|csv|hdf5");
 }
 
 }  // namespace covdefl::io
