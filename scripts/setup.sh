@@ -10,8 +10,9 @@ packages=(
     libscalapack-openmpi-dev libopenblas-dev
     libboost-program-options-dev
     catch2 zlib1g-dev
+    libhdf5-openmpi-dev
     dataset-fashion-mnist
-    python3-numpy python3-matplotlib
+    python3-numpy python3-matplotlib python3-h5py
     time
 )
 

@@ -14,8 +14,11 @@ namespace covdefl {
 // An input file and how to read it.
 struct InputSource {
     std::string path;
-    std::string format = "auto";  // npy, raw, idx, csv or auto
+    std::string format = "auto";  // npy, raw, idx, csv, mm, hdf5 or auto
     io::RawOptions raw;           // layout of a raw binary file
+    // Dataset of an HDF5 input (see covdefl/hdf5.hpp); empty for the other
+    // formats, and for an HDF5 file with exactly one 2-D dataset.
+    std::string dataset;
     // The file stores the matrix transposed (features x samples): it is
     // read as stored and transposed on the grid with PDTRAN, which keeps
     // both copies in memory while it runs.

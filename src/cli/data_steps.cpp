@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/output.hpp"
+#include "covdefl/hdf5.hpp"
 #include "covdefl/csv_writer.hpp"
 #include "covdefl/mpi.hpp"
 #include "covdefl/scores.hpp"
@@ -83,11 +84,12 @@ void write_scores(const RunOptions& o, const BlockCyclicMatrix& x,
         } else if (o.output_format == "csv") {
             write_csv_collective(path, scores,
                                  io::numbered_names("component", axes.size()));
-        }
-        // An "hdf5" format adds its collective writer here.
-        else {
+        } else if (o.output_format == "hdf5") {
+            io::write_hdf5_matrix(path, "scores", scores,
+                                  io::Hdf5FileMode::create);
+        } else {
             throw Error("unsupported --output-format '" + o.output_format +
-                            "' for --scores: expected npy or csv",
+                            "' for --scores: expected npy, csv or hdf5",
                         /*collective=*/true);
         }
     } catch (...) {

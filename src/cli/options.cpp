@@ -6,6 +6,7 @@
 
 #include "cli/run_types.hpp"
 #include "covdefl/error.hpp"
+#include "covdefl/hdf5.hpp"
 
 namespace covdefl {
 
@@ -25,8 +26,11 @@ po::options_description describe_options(RunOptions& o)
          "--input-kind covariance, a d x d symmetric matrix")
         ("format", po::value(&o.format)->default_value(o.format),
          "input format: npy, raw (binary, needs --shape), idx (MNIST, "
-         "gzipped or not), csv (delimited text) or auto (from the file "
-         "name; .bin and .raw are raw)")
+         "gzipped or not), csv (delimited text), mm (Matrix Market), hdf5 "
+         "or auto (from the file name; .bin and .raw are raw)")
+        ("dataset", po::value(&o.dataset),
+         "HDF5 input: path of the 2-D dataset in the file (default: the "
+         "only 2-D dataset)")
         ("shape", po::value(&o.raw.shape),
          "raw input only: rows and columns as stored, n,d (required)")
         ("dtype", po::value(&o.raw.dtype),
@@ -71,8 +75,9 @@ po::options_description describe_options(RunOptions& o)
          "results folder (created if missing); a folder that contains "
          "results of an earlier run needs --force")
         ("output-format", po::value(&o.output_format)->default_value(o.output_format),
-         "format of the result arrays: npy (NumPy) or csv (text with a "
-         "header line, 17 significant digits); report.json is always written")
+         "format of the result arrays: npy (NumPy), csv (text with a "
+         "header line, 17 significant digits) or hdf5 (results.h5, and "
+         "scores.h5 with --scores); report.json is always written")
         ("force", po::bool_switch(&o.force),
          "replace the results of an earlier run in --output and remove its "
          "result files that this run does not write")
@@ -134,6 +139,12 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     if (values.count("version") != 0) {
         if (rank == 0) {
             std::cout << "covdefl " << version << "\n";
+            if (io::hdf5_available()) {
+                std::cout << "HDF5 support: on (parallel HDF5 "
+                          << io::hdf5_library_version() << ")\n";
+            } else {
+                std::cout << "HDF5 support: off\n";
+            }
         }
         return std::nullopt;
     }
@@ -172,9 +183,15 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
         reject("invalid --input-kind '" + o.input_kind +
                "': expected data or covariance");
     }
-    if (o.output_format != "npy" && o.output_format != "csv") {
+    if (o.output_format != "npy" && o.output_format != "csv" &&
+        o.output_format != "hdf5") {
         reject("invalid --output-format '" + o.output_format +
-               "': expected npy or csv");
+               "': expected npy, csv or hdf5");
+    }
+    if (o.output_format == "hdf5" && !io::hdf5_available()) {
+        reject("--output-format hdf5: this covdefl build has no HDF5 "
+               "support; install libhdf5-openmpi-dev and rebuild, or use "
+               "--output-format npy");
     }
     const bool data_input =
         values.count("synthetic") == 0 && o.input_kind == "data";

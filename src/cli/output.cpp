@@ -10,6 +10,7 @@
 
 #include "covdefl/csv_writer.hpp"
 #include "covdefl/error.hpp"
+#include "covdefl/hdf5.hpp"
 #include "covdefl/io.hpp"
 
 namespace covdefl {
@@ -19,6 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // Stems of the result arrays; each is written as STEM.npy or STEM.csv.
+// With --output-format hdf5 the arrays go to results.h5 and the scores to
+// scores.h5.
 const char* const result_stems[] = {
     "eigenvalues", "components", "explained_variance_ratio",
     "mean",        "scale",      "scores"};
@@ -28,7 +31,7 @@ const char* const result_extensions[] = {"npy", "csv"};
 // Every file name that a run may write into the output folder.
 std::vector<std::string> result_file_names()
 {
-    std::vector<std::string> names{"report.json"};
+    std::vector<std::string> names{"report.json", "results.h5", "scores.h5"};
     for (const char* stem : result_stems) {
         for (const char* extension : result_extensions) {
             names.push_back(std::string(stem) + "." + extension);
@@ -87,12 +90,14 @@ void write_result_arrays(const fs::path& staging, const std::string& format,
         write_npy_arrays(staging, arrays);
     } else if (format == "csv") {
         write_csv_arrays(staging, arrays);
-    }
-    // An "hdf5" format adds its branch here and its extension to
-    // result_extensions, so that --force also replaces its files.
-    else {
+    } else if (format == "hdf5") {
+        io::write_results_hdf5((staging / "results.h5").string(),
+                               {arrays.components, arrays.dimension,
+                                arrays.eigenvalues, arrays.axes,
+                                arrays.explained, arrays.means, arrays.scales});
+    } else {
         throw Error("unsupported --output-format '" + format +
-                    "': expected npy or csv");
+                    "': expected npy, csv or hdf5");
     }
 }
 
@@ -174,7 +179,8 @@ std::string create_staging_folder(const std::string& folder)
 std::string result_path(const std::string& staging, const std::string& stem,
                         const std::string& format)
 {
-    return (fs::path(staging) / (stem + "." + format)).string();
+    const std::string extension = format == "hdf5" ? "h5" : format;
+    return (fs::path(staging) / (stem + "." + extension)).string();
 }
 
 void remove_staging_folder(const std::string& staging)

@@ -168,7 +168,12 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         times.covariance = MPI_Wtime() - start;
         return problem;
     }
-    const InputSource input{o.input, o.format, o.raw, o.transpose};
+    InputSource input;
+    input.path = o.input;
+    input.format = o.format;
+    input.raw = o.raw;
+    input.dataset = o.dataset;
+    input.transpose = o.transpose;
     const MatrixShape shape = read_matrix_shape(grid, input);
     const double n = static_cast<double>(shape.rows);
     const double d = static_cast<double>(shape.cols);

@@ -24,6 +24,7 @@ inline constexpr const char* default_input =
 struct RunOptions {
     std::string input = default_input;
     std::string format = "auto";
+    std::string dataset;  // HDF5 input only; empty: the only 2-D dataset
     std::string input_kind = "data";
     io::RawOptions raw;      // --shape, --dtype, --byte-order, --layout
     bool transpose = false;  // the input is stored d x n
@@ -33,7 +34,7 @@ struct RunOptions {
     int block_size = 64;
     std::optional<GridShape> grid;
     std::string output = "covdefl-output";
-    std::string output_format = "npy";  // npy or csv
+    std::string output_format = "npy";  // npy, csv or hdf5
     bool force = false;                 // replace the results in --output
     bool scores = false;                // write the projected data
     bool standardize = false;           // divide columns by their std dev

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "covdefl/covariance.hpp"
+#include "covdefl/hdf5.hpp"
 #include "covdefl/io.hpp"
 #include "covdefl/mpi.hpp"
 #include "grid/scalapack.hpp"
@@ -128,7 +129,19 @@ BlockCyclicMatrix read_input_matrix(const ProcessGrid& grid,
         resolve_on_all_ranks(grid, input.path, input.format);
     std::optional<BlockCyclicMatrix> stored;
     auto file = describe_on_all_ranks(grid, input, resolved);
-    if (resolved == "csv") {
+    if (io::is_hdf5_input(input.path, resolved, input.dataset)) {
+        if (square) {
+            const MatrixShape shape =
+                io::read_hdf5_shape(grid.comm(), input.path, input.dataset);
+            if (shape.rows != shape.cols) {
+                throw Error(
+                    io::not_square_message(input.path, shape.rows, shape.cols),
+                    /*collective=*/true);
+            }
+        }
+        stored.emplace(
+            io::read_hdf5_matrix(grid, input.path, input.dataset, block_size));
+    } else if (resolved == "csv") {
         stored.emplace(
             io::read_csv_matrix(grid, input.path, block_size, square));
     } else if (resolved == "mm") {
@@ -167,7 +180,9 @@ MatrixShape read_matrix_shape(const ProcessGrid& grid, const InputSource& input)
         resolve_on_all_ranks(grid, input.path, input.format);
     const auto file = describe_on_all_ranks(grid, input, resolved);
     MatrixShape shape;
-    if (resolved == "csv") {
+    if (io::is_hdf5_input(input.path, resolved, input.dataset)) {
+        shape = io::read_hdf5_shape(grid.comm(), input.path, input.dataset);
+    } else if (resolved == "csv") {
         shape = io::read_csv_shape(grid, input.path);
     } else if (resolved == "mm") {
         shape = io::read_matrix_market_shape(grid, input.path);

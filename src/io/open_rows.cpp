@@ -13,9 +13,10 @@ namespace covdefl::io {
 std::string resolve_format(const std::string& path, const std::string& format)
 {
     if (format != "npy" && format != "idx" && format != "csv" &&
-        format != "mm" && format != "raw" && format != "auto") {
+        format != "mm" && format != "raw" && format != "hdf5" &&
+        format != "auto") {
         throw InputError("unknown input format '" + format +
-                         "'; use npy, raw, idx, csv, mm or auto");
+                         "'; use npy, raw, idx, csv, mm, hdf5 or auto");
     }
 
     // Checked before the name, so that a missing file is reported as missing
@@ -51,15 +52,18 @@ std::string resolve_format(const std::string& path, const std::string& format)
     if (name.ends_with(".bin") || name.ends_with(".raw")) {
         return "raw";
     }
+    if (name.ends_with(".h5") || name.ends_with(".hdf5")) {
+        return "hdf5";
+    }
     if (name.find("idx") != std::string::npos ||
         name.find("-ubyte") != std::string::npos) {
         return "idx";
     }
     throw InputError("cannot determine the format of " + path +
                      " from its name (expected a .npy, .bin, .raw, .csv, "
-                     ".tsv, .txt, .mtx or .mm extension, or \"idx\" or "
-                     "\"-ubyte\" in the name); pass --format "
-                     "npy|raw|idx|csv|mm");
+                     ".tsv, .txt, .mtx, .mm, .h5 or .hdf5 extension, or "
+                     "\"idx\" or \"-ubyte\" in the name); pass --format "
+                     "npy|raw|idx|csv|mm|hdf5");
 }
 
 std::unique_ptr<RowSource> open_rows(const std::string& path,

@@ -64,7 +64,7 @@ expect_error "standardize with synthetic" 1 '--standardize;data matrix' \
 expect_error "drop without standardize" 1 \
     '--drop-constant-columns;--standardize' \
     --input "$constant" --components 2 --drop-constant-columns
-expect_error "unknown output format" 1 "--output-format 'xml';npy or csv" \
+expect_error "unknown output format" 1 "--output-format 'xml';npy, csv or hdf5" \
     --input "$random" --components 2 --output-format xml
 
 # --- Existing results and --force --------------------------------------------
