@@ -55,8 +55,11 @@ po::options_description describe_options(RunOptions& o)
          "vectors iterate at once, parallel deflation)")
         ("block-width", po::value(&o.block.block_width)
                             ->default_value(o.block.block_width),
-         "components per deflation step of --method block (b >= 1); the "
-         "solver also iterates b guard vectors beside them")
+         "components per deflation step of --method block (b >= 1)")
+        ("guard-vectors", po::value(&o.block.guard_vectors),
+         "extra vectors that --method block iterates beside each block, so "
+         "that component b converges at the rate λ(b+g+1)/λb (default: "
+         "the block width)")
         ("block-size", po::value(&o.block_size)->default_value(o.block_size),
          "ScaLAPACK block size (rows = columns) of every distributed matrix, "
          "1 to 2048")
@@ -155,7 +158,12 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
         reject("invalid --block-width " + std::to_string(o.block.block_width) +
                ": must be at least 1");
     }
-    o.block.guard_vectors = o.block.block_width;
+    if (values.count("guard-vectors") == 0) {
+        o.block.guard_vectors = o.block.block_width;
+    } else if (o.block.guard_vectors < 0) {
+        reject("invalid --guard-vectors " +
+               std::to_string(o.block.guard_vectors) + ": must be at least 0");
+    }
     if (o.method != "power" && values.count("target-accuracy") != 0) {
         reject("--target-accuracy works with --method power only; use --tol "
                "with --method " +

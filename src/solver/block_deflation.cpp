@@ -351,13 +351,12 @@ void BlockIteration::run()
         }
         const BlockCyclicMatrix previous = x_;
         chebyshev_filter(filter_degree());
-        // Keep the active columns orthogonal to the locked ones and to the
-        // earlier blocks, then orthonormal.
-        block::project_out(x_, locked_, m_ - locked_, x_, locked_);
-        if (found_.count > 0) {
-            block::project_out(x_, locked_, m_ - locked_, *found_.vectors,
-                               found_.count);
-        }
+        // The active columns are not projected against the locked ones or
+        // the earlier blocks. Â moves those directions to eigenvalues near 0,
+        // where the filter damps them, and the eigenvectors of Â that the
+        // sequential deflation defines differ from orthogonal to them by the
+        // residuals of the locked vectors. Projecting would stall the
+        // residual at that level.
         orthonormalize_columns(x_, locked_, m_ - locked_);
         rayleigh_ritz(&previous);
     }
