@@ -1,6 +1,5 @@
 // Subspace (block) form of the a posteriori bounds: the sin Θ theorem of
-// Davis and Kahan, "The rotation of eigenvectors by a perturbation. III"
-// (SIAM J. Numer. Anal. 7, 1970), with the stand-ins of docs/theory.md.
+// Davis and Kahan, with the stand-ins that docs/theory.md states.
 #include <cmath>
 #include <limits>
 
@@ -117,6 +116,9 @@ evaluate_block_bounds(const std::vector<BlockSummary>& blocks,
             result.push_back(b);
             continue;
         }
+        // NOTE: the deflated bound takes the earlier blocks' directions,
+        // whose eigenvalues in Σb are near 0, to lie below λl+1's estimate.
+        // That fails when λl+1 is itself at the rounding level.
         b.deflated_gap = summary.deflated_min - next_upper;
         b.original_gap = std::min(summary.original_min - next_upper,
                                   previous_lower - summary.original_max);
