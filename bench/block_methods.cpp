@@ -4,14 +4,18 @@
 //
 // Usage: mpirun -np P covdefl_bench_methods D K TOL REPEATS CONFIG...
 // with CONFIG one of power, parallel or block:B:G (block width B, G guard
-// vectors). The matrix is Q diag(1, 1/2, ..., 1/D) Qᵀ (--spectrum power:1),
-// seed 42, block size 64, as `covdefl --synthetic D --spectrum power:1`.
+// vectors), optionally followed by *R to run it R times instead of
+// REPEATS. Besides the wall time it prints the CPU time of the solve
+// (maximum over the ranks), which a shared machine inflates less. The matrix is
+// Q diag(1, 1/2, ..., 1/D) Qᵀ (--spectrum power:1), seed 42, block size 64, as
+// `covdefl --synthetic D --spectrum power:1`.
 #include <mpi.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -45,8 +49,16 @@ public:
     long long vector_products = 0;
 };
 
+double cpu_seconds()
+{
+    timespec now{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + 1e-9 * now.tv_nsec;
+}
+
 struct Outcome {
     double seconds = 0.0;
+    double cpu_seconds = 0.0;
     long long block_products = 0;
     long long vector_products = 0;
     bool converged = true;
@@ -65,6 +77,7 @@ Outcome run_once(const BlockCyclicMatrix& original, const std::string& config,
     SolveObserver* observer = original.grid().rank() == 0 ? &counter : nullptr;
     MPI_Barrier(original.grid().comm());
     const double start = MPI_Wtime();
+    const double cpu_start = cpu_seconds();
     DeflationResult result;
     if (config == "power") {
         ExplicitDeflation op(c);
@@ -81,6 +94,8 @@ Outcome run_once(const BlockCyclicMatrix& original, const std::string& config,
     }
     Outcome outcome;
     outcome.seconds = MPI_Wtime() - start;
+    outcome.cpu_seconds =
+        mpi::max_all(original.grid().comm(), cpu_seconds() - cpu_start);
     if (config == "power") {
         // Power iteration makes one PDSYMV per iteration.
         outcome.block_products = counter.component_products;
@@ -173,17 +188,29 @@ int main(int argc, char** argv)
         std::fflush(stdout);
     }
     for (int i = 5; i < argc; ++i) {
-        const std::string config = argv[i];
+        std::string config = argv[i];
+        int config_repeats = repeats;
+        const std::size_t star = config.find('*');
+        if (star != std::string::npos) {
+            config_repeats = std::stoi(config.substr(star + 1));
+            config = config.substr(0, star);
+        }
         std::vector<double> seconds;
+        std::vector<double> cpu;
         Outcome outcome;
-        for (int r = 0; r < repeats; ++r) {
+        for (int r = 0; r < config_repeats; ++r) {
             outcome = run_once(original, config, k, tolerance);
             seconds.push_back(outcome.seconds);
+            cpu.push_back(outcome.cpu_seconds);
         }
         if (grid.rank() == 0) {
             std::printf("%-12s solve median %.3f s (", config.c_str(),
                         median(seconds));
             for (const double s : seconds) {
+                std::printf(" %.3f", s);
+            }
+            std::printf(" ), CPU median %.3f s (", median(cpu));
+            for (const double s : cpu) {
                 std::printf(" %.3f", s);
             }
             std::printf(" ), block products %lld, vector products %lld, "
