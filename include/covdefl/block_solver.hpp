@@ -9,8 +9,9 @@ namespace covdefl {
 
 struct BlockDeflationOptions {
     // Components found per deflation step (b). The last block is narrower
-    // when K is not a multiple of b.
-    int block_width = 8;
+    // when K is not a multiple of b. 16 and 8 guard vectors made the
+    // fewest block products on λi = 1/i, K = 10 (docs/benchmarks.md).
+    int block_width = 16;
     // Extra vectors iterated beside each block (g), so that the b-th
     // component converges at the rate set by λ(b+g+1)/λb.
     int guard_vectors = 8;

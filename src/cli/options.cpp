@@ -59,7 +59,7 @@ po::options_description describe_options(RunOptions& o)
         ("guard-vectors", po::value(&o.block.guard_vectors),
          "extra vectors that --method block iterates beside each block, so "
          "that component b converges at the rate λ(b+g+1)/λb (default: "
-         "the block width)")
+         "half the block width, rounded up)")
         ("block-size", po::value(&o.block_size)->default_value(o.block_size),
          "ScaLAPACK block size (rows = columns) of every distributed matrix, "
          "1 to 2048")
@@ -159,7 +159,7 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
                ": must be at least 1");
     }
     if (values.count("guard-vectors") == 0) {
-        o.block.guard_vectors = o.block.block_width;
+        o.block.guard_vectors = (o.block.block_width + 1) / 2;
     } else if (o.block.guard_vectors < 0) {
         reject("invalid --guard-vectors " +
                std::to_string(o.block.guard_vectors) + ": must be at least 0");
