@@ -218,7 +218,7 @@ std::vector<double> cluster_spectrum(int d, double spacing)
 
 }  // namespace
 
-TEST_CASE("block method matches PDSYEVR on known spectra", "[block]")
+TEST_CASE("block method matches PDSYEVR", "[block]")
 {
     const std::vector<std::pair<std::string, std::vector<double>>> spectra = {
         {"geometric 0.9", parse_spectrum("geometric:0.9", 160)},
@@ -244,7 +244,7 @@ TEST_CASE("block method matches PDSYEVR on known spectra", "[block]")
     }
 }
 
-TEST_CASE("parallel method matches PDSYEVR on known spectra", "[block]")
+TEST_CASE("parallel method matches PDSYEVR", "[block]")
 {
     const std::vector<std::pair<std::string, std::vector<double>>> spectra = {
         {"geometric 0.9", parse_spectrum("geometric:0.9", 160)},
@@ -291,7 +291,7 @@ TEST_CASE("block method with K not a multiple of b", "[block]")
     }
 }
 
-TEST_CASE("block method with repeated eigenvalue inside a block", "[block]")
+TEST_CASE("block method repeated eigenvalue in block", "[block]")
 {
     // λ2 = λ3 inside block 1 (components 1–4): single vectors are not
     // determined, but the block's subspace is, and its bound holds.
@@ -319,7 +319,7 @@ TEST_CASE("block method with repeated eigenvalue inside a block", "[block]")
     }
 }
 
-TEST_CASE("block method labels a cluster split between blocks", "[block]")
+TEST_CASE("block method labels split cluster", "[block]")
 {
     // λ4 = λ5: the boundary between block 1 (components 1–4) and block 2
     // (5–8) falls inside the pair, so neither block's subspace is
@@ -351,7 +351,7 @@ TEST_CASE("block method labels a cluster split between blocks", "[block]")
     }
 }
 
-TEST_CASE("block and parallel methods agree across grids", "[block]")
+TEST_CASE("block methods agree across grids", "[block]")
 {
     const int size = mpi::size(MPI_COMM_WORLD);
     const std::vector<double> eigenvalues = parse_spectrum("power:1", 130);
@@ -376,7 +376,7 @@ TEST_CASE("block and parallel methods agree across grids", "[block]")
     }
 }
 
-TEST_CASE("block method finds zero-eigenvalue components", "[block]")
+TEST_CASE("block method zero eigenvalues", "[block]")
 {
     // Rank 2 matrix, K = 4: components 3 and 4 have eigenvalue 0 and must
     // still be unit vectors orthogonal to the others.
@@ -405,10 +405,11 @@ TEST_CASE("block method finds zero-eigenvalue components", "[block]")
     CHECK(std::abs(result.components[3].eigenvalue) <= 1e-13);
 }
 
-TEST_CASE("block method rejects an indefinite matrix", "[block]")
+TEST_CASE("block method rejects indefinite matrix", "[block]")
 {
-    // diag(1, −2) in a random basis: the Ritz value −2 appears once
-    // component 1 is deflated.
+    // Eigenvalues 1 and −2 in a random basis: a Ritz value below 0 appears
+    // as soon as a block's subspace has a component along the −2
+    // eigenvector, which a random start has.
     ProcessGrid grid(MPI_COMM_WORLD, world_grid_shape());
     std::unique_ptr<BlockCyclicMatrix> q;
     BlockCyclicMatrix c =
