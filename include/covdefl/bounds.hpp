@@ -61,6 +61,37 @@ struct ComponentBounds {
     double required_iterations = 0.0;
 };
 
+// Subspace bounds of one block of the block or parallel method
+// (docs/theory.md): the sin Θ theorem of Davis and Kahan for the span Q of
+// the block's vectors, ‖sin Θ(Q, U)‖_F ≤ (‖R‖_F + rounding) / δ, with
+// R = ΣQ − QH, H = QᵀΣQ and δ the distance from H's eigenvalues to the
+// rest of the spectrum. It holds when single vectors are not determined
+// (a repeated eigenvalue inside the block).
+struct BlockBounds {
+    int block = 0;  // 0-based
+    int first = 0;  // 0-based index of the first component
+    int width = 0;
+    // δ against the matrix deflated by the earlier blocks (the eigenvalues
+    // below the block only) and against Σ (both sides).
+    double deflated_gap = 0.0;
+    double original_gap = 0.0;
+    Bound deflated;  // ‖sin Θ(Q, Ub)‖_F, Ub: top eigenvectors of Σb
+    Bound direct;    // ‖sin Θ(Q, U)‖_F, U: eigenvectors first..last of Σ
+    // Set when the eigenvalue estimates of the block's last component and
+    // the next one (or of its first and the previous one) overlap: an
+    // eigenvalue cluster is split at this block boundary.
+    std::string split_below;
+    std::string split_above;
+};
+
+// Evaluates the subspace bounds of every block from the block summaries,
+// the K component summaries in order and the probe (as evaluate_bounds).
+std::vector<BlockBounds>
+evaluate_block_bounds(const std::vector<BlockSummary>& blocks,
+                      const std::vector<ComponentSummary>& components,
+                      const std::optional<ComponentSummary>& probe,
+                      int dimension);
+
 // Actual errors of component k against a trusted reference eigenpair.
 struct ActualError {
     double vector_error = 0.0;      // ‖vk − uk‖, sign aligned

@@ -53,6 +53,34 @@ struct ComponentSummary {
     // True for the extra component K + 1 that only serves as the estimate
     // of λK+1 for the gap of component K; it is not an output.
     bool probe = false;
+    // Products with the matrix in matrix-vector-product equivalents: a
+    // block product with m columns counts m. Power iteration makes one per
+    // iteration. The block and parallel methods count the products their
+    // block made until this component was locked.
+    long long vector_products = 0;
+    // False for sub-routines other than power iteration, whose
+    // power-iteration error bound does not apply.
+    bool power_iteration = true;
+};
+
+// The subspace found by one block of the block or parallel method: the
+// components first..first + width − 1 (0-based), spanned by the
+// orthonormalised vectors Q. No MPI types, like the other events.
+struct BlockSummary {
+    int block = 0;  // 0-based block index
+    int first = 0;  // 0-based index of its first component
+    int width = 0;  // components in the block, the probe excluded
+    long long block_products = 0;   // products with a block of vectors
+    long long vector_products = 0;  // matrix-vector-product equivalents
+    // Against the matrix deflated by the earlier blocks, Σb: the extreme
+    // eigenvalues of H = QᵀΣbQ and ‖ΣbQ − QH‖_F.
+    double deflated_min = 0.0;
+    double deflated_max = 0.0;
+    double deflated_residual = 0.0;
+    // The same against the original matrix Σ.
+    double original_min = 0.0;
+    double original_max = 0.0;
+    double original_residual = 0.0;
 };
 
 // Chooses when a component stops, on rank 0. The solver broadcasts rank
@@ -73,6 +101,9 @@ public:
     virtual ~SolveObserver() = default;
     virtual void on_iteration(const IterationRecord&) {}
     virtual void on_component(const ComponentSummary&) {}
+    // Called after the components of a block, by the block and parallel
+    // methods only.
+    virtual void on_block(const BlockSummary&) {}
 };
 
 }  // namespace covdefl

@@ -27,6 +27,7 @@ class Tracker : public SolveObserver {
 public:
     void on_iteration(const IterationRecord& record) override;
     void on_component(const ComponentSummary& summary) override;
+    void on_block(const BlockSummary& summary) override;
 
     const std::vector<ComponentTrack>& components() const
     {
@@ -40,8 +41,23 @@ public:
     // of dimension d.
     std::vector<ComponentBounds> bounds(int dimension) const;
 
+    // Block summaries of the block and parallel methods, in order.
+    const std::vector<BlockSummary>& blocks() const { return blocks_; }
+
+    // Evaluates the subspace bounds of every block (empty for power
+    // iteration).
+    std::vector<BlockBounds> block_bounds(int dimension) const;
+
     // Total iterations over all components recorded so far.
     long long total_iterations() const;
+
+    // Matrix-vector-product equivalents of the whole run, the probe
+    // included: the sum over blocks for the block and parallel methods,
+    // otherwise the sum over components.
+    long long total_vector_products() const;
+
+    // Writes the "blocks" array of the report with each block's bounds.
+    void write_blocks_json(JsonWriter& json, int dimension) const;
 
     // Writes the "components" array of the report; with `history`, each
     // component also lists its per-iteration values. `bounds` and
@@ -53,6 +69,7 @@ public:
 private:
     std::vector<ComponentTrack> components_;
     std::optional<ComponentTrack> probe_;
+    std::vector<BlockSummary> blocks_;
 };
 
 }  // namespace covdefl

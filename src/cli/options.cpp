@@ -65,6 +65,18 @@ po::options_description describe_options(RunOptions& o)
         ("seed", po::value(&o.deflation.seed)->default_value(42),
          "seed of the start vectors and of --synthetic; the same seed gives "
          "the same result for every rank count and grid")
+        ("method", po::value(&o.method)->default_value(o.method),
+         "sub-routine: power (power iteration, one component at a time), "
+         "block (subspace iteration on --block-width components at a time, "
+         "one matrix read per product with all of them) or parallel (all K "
+         "vectors iterate at once, parallel deflation)")
+        ("block-width", po::value(&o.block.block_width)
+                            ->default_value(o.block.block_width),
+         "components per deflation step of --method block (b >= 1)")
+        ("guard-vectors", po::value(&o.block.guard_vectors),
+         "extra vectors that --method block iterates beside each block, so "
+         "that component b converges at the rate λ(b+g+1)/λb (default: "
+         "half the block width, rounded up)")
         ("block-size", po::value(&o.block_size)->default_value(o.block_size),
          "ScaLAPACK block size (rows = columns) of every distributed matrix, "
          "1 to 2048")
@@ -178,6 +190,25 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     if (o.block_size < 1 || o.block_size > 2048) {
         reject("invalid --block-size " + std::to_string(o.block_size) +
                ": must be between 1 and 2048 (64 is the measured default)");
+    }
+    if (o.method != "power" && o.method != "block" && o.method != "parallel") {
+        reject("invalid --method '" + o.method +
+               "': expected power, block or parallel");
+    }
+    if (o.block.block_width < 1) {
+        reject("invalid --block-width " + std::to_string(o.block.block_width) +
+               ": must be at least 1");
+    }
+    if (values.count("guard-vectors") == 0) {
+        o.block.guard_vectors = (o.block.block_width + 1) / 2;
+    } else if (o.block.guard_vectors < 0) {
+        reject("invalid --guard-vectors " +
+               std::to_string(o.block.guard_vectors) + ": must be at least 0");
+    }
+    if (o.method != "power" && values.count("target-accuracy") != 0) {
+        reject("--target-accuracy works with --method power only; use --tol "
+               "with --method " +
+               o.method);
     }
     if (o.input_kind != "data" && o.input_kind != "covariance") {
         reject("invalid --input-kind '" + o.input_kind +

@@ -91,17 +91,26 @@ void write_report(const std::string& path, const RunOptions& o,
         json.end_object();
         json.key("solver");
         json.begin_object();
-        json.field("method", "power");
+        json.field("method", o.method);
+        if (o.method == "block") {
+            json.field("block_width", o.block.block_width);
+            json.field("guard_vectors", o.block.guard_vectors);
+        }
         json.field("components", o.deflation.components);
         json.field("tolerance", o.deflation.tolerance);
         json.field("max_iterations", o.deflation.max_iterations);
         json.field("seed", static_cast<long long>(o.deflation.seed));
         json.field("total_iterations", tracker.total_iterations());
+        json.field("total_vector_products", tracker.total_vector_products());
         json.end_object();
         json.field("total_variance", total_variance);
         json.field("explained_variance_ratio", explained);
         json.key("components");
         tracker.write_json(json, o.history, &bounds, actual);
+        if (!tracker.blocks().empty()) {
+            json.key("blocks");
+            tracker.write_blocks_json(json, problem.dimension);
+        }
         if (tracker.probe()) {
             const ComponentSummary& p = tracker.probe()->summary;
             json.key("next_eigenvalue_estimate");

@@ -44,6 +44,8 @@ public:
         tracker_.on_iteration(record);
     }
 
+    void on_block(const BlockSummary& b) override { tracker_.on_block(b); }
+
     void on_component(const ComponentSummary& s) override
     {
         tracker_.on_component(s);
@@ -135,6 +137,25 @@ void check_memory(const ProcessGrid& grid, double peak_bytes,
             << ranks_needed << " ranks (a " << shape.rows << "x" << shape.cols
             << " grid) spread over enough nodes would fit";
     throw Error(message.str(), /*collective=*/true);
+}
+
+// Runs the deflation method that --method selects on `covariance`, which
+// the power and block methods leave deflated.
+DeflationResult solve_components(const RunOptions& o,
+                                 const DeflationOptions& deflation,
+                                 BlockCyclicMatrix& covariance,
+                                 SolveObserver* observer,
+                                 TargetAccuracyBudget* budget)
+{
+    if (o.method == "block") {
+        return run_block_deflation(covariance, deflation, o.block, observer);
+    }
+    if (o.method == "parallel") {
+        return run_parallel_deflation(covariance, deflation, observer);
+    }
+    ExplicitDeflation op(covariance);
+    PowerIteration power;
+    return run_deflation(op, deflation, power, observer, budget);
 }
 
 Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
@@ -320,15 +341,14 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     double start = MPI_Wtime();
     DeflationOptions deflation = o.deflation;
     deflation.probe = true;
-    ExplicitDeflation op(*problem.covariance);
-    PowerIteration power;
     std::unique_ptr<TargetAccuracyBudget> budget;
     if (o.target_accuracy > 0.0 && rank == 0) {
         budget = std::make_unique<TargetAccuracyBudget>(o.target_accuracy,
                                                         o.deflation.components);
     }
-    DeflationResult result = run_deflation(
-        op, deflation, power, rank == 0 ? &reporter : nullptr, budget.get());
+    DeflationResult result =
+        solve_components(o, deflation, *problem.covariance,
+                         rank == 0 ? &reporter : nullptr, budget.get());
     times.solve = MPI_Wtime() - start;
     problem.covariance.reset();
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "covdefl/binary_input.hpp"
+#include "covdefl/block_solver.hpp"
 #include "covdefl/budget.hpp"
 #include "covdefl/grid.hpp"
 #include "covdefl/reference.hpp"
@@ -31,6 +32,8 @@ struct RunOptions {
     long long synthetic_dimension = 0;
     std::string spectrum = "geometric:0.9";
     DeflationOptions deflation;
+    std::string method = "power";  // power, block or parallel
+    BlockDeflationOptions block;
     int block_size = 64;
     std::optional<GridShape> grid;
     std::string output = "covdefl-output";

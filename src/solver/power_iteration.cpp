@@ -130,6 +130,7 @@ ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
                    "MPI_Bcast");
 
         summary.iterations = t;
+        summary.vector_products = t;
         summary.eigenvalue = theta;
         summary.residual_norm = record.residual_norm;
         summary.tolerance = threshold;

@@ -3,11 +3,11 @@
 // 2024), as stated on the authors' poster, evaluated with measured
 // stand-ins. docs/theory.md derives each formula and its stand-ins.
 #include "covdefl/bounds.hpp"
+#include "tracker/format.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <sstream>
 
 namespace covdefl {
 
@@ -15,13 +15,7 @@ namespace {
 
 constexpr double infinity = std::numeric_limits<double>::infinity();
 
-std::string format(double value)
-{
-    std::ostringstream text;
-    text.precision(3);
-    text << value;
-    return text.str();
-}
+using tracker_text::format;
 
 // The measured inputs, indexed 1..K (and K + 1 for the probe).
 struct Measured {
@@ -249,7 +243,13 @@ evaluate_bounds(const std::vector<ComponentSummary>& components,
         g = std::max(g, 1.0 + c0 * m.lower[k] * next / (lambda1 * gap));
     }
     std::string power_failure;
-    if (!std::isfinite(c0)) {
+    bool power_iteration = true;
+    for (const ComponentSummary& s : components) {
+        power_iteration = power_iteration && s.power_iteration;
+    }
+    if (!power_iteration) {
+        power_failure = "the sub-routine is not power iteration";
+    } else if (!std::isfinite(c0)) {
         power_failure = "a start vector's overlap with its target is not "
                         "certified (|x0ᵀv| ≤ ‖δ‖ bound)";
     }

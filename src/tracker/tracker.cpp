@@ -50,6 +50,42 @@ void Tracker::on_component(const ComponentSummary& summary)
     }
 }
 
+void Tracker::on_block(const BlockSummary& summary)
+{
+    blocks_.push_back(summary);
+}
+
+std::vector<BlockBounds> Tracker::block_bounds(int dimension) const
+{
+    std::vector<ComponentSummary> summaries;
+    for (const ComponentTrack& track : components_) {
+        summaries.push_back(track.summary);
+    }
+    return evaluate_block_bounds(
+        blocks_, summaries,
+        probe_ ? std::optional<ComponentSummary>(probe_->summary)
+               : std::nullopt,
+        dimension);
+}
+
+long long Tracker::total_vector_products() const
+{
+    long long total = 0;
+    if (!blocks_.empty()) {
+        for (const BlockSummary& b : blocks_) {
+            total += b.vector_products;
+        }
+        return total;
+    }
+    for (const ComponentTrack& track : components_) {
+        total += track.summary.vector_products;
+    }
+    if (probe_) {
+        total += probe_->summary.vector_products;
+    }
+    return total;
+}
+
 std::vector<ComponentBounds> Tracker::bounds(int dimension) const
 {
     std::vector<ComponentSummary> summaries;
@@ -119,6 +155,51 @@ void write_bounds(JsonWriter& json, const ComponentBounds& b)
 
 }  // namespace
 
+void Tracker::write_blocks_json(JsonWriter& json, int dimension) const
+{
+    const std::vector<BlockBounds> bounds = block_bounds(dimension);
+    json.begin_array();
+    for (std::size_t i = 0; i < blocks_.size(); ++i) {
+        const BlockSummary& s = blocks_[i];
+        json.begin_object();
+        json.field("block", s.block + 1);
+        json.field("first_component", s.first + 1);
+        json.field("last_component", s.first + s.width);
+        json.field("block_products", s.block_products);
+        json.field("vector_products", s.vector_products);
+        json.field("deflated_ritz_min", s.deflated_min);
+        json.field("deflated_ritz_max", s.deflated_max);
+        json.field("deflated_residual_frobenius", s.deflated_residual);
+        json.field("original_ritz_min", s.original_min);
+        json.field("original_ritz_max", s.original_max);
+        json.field("original_residual_frobenius", s.original_residual);
+        if (i < bounds.size()) {
+            const BlockBounds& b = bounds[i];
+            json.field("deflated_gap", b.deflated_gap);
+            json.field("original_gap", b.original_gap);
+            json.key("bounds");
+            json.begin_object();
+            write_bound(json, "subspace_deflated", b.deflated);
+            write_bound(json, "subspace_direct", b.direct);
+            json.end_object();
+            json.key("split_below");
+            if (b.split_below.empty()) {
+                json.null();
+            } else {
+                json.value(b.split_below);
+            }
+            json.key("split_above");
+            if (b.split_above.empty()) {
+                json.null();
+            } else {
+                json.value(b.split_above);
+            }
+        }
+        json.end_object();
+    }
+    json.end_array();
+}
+
 void Tracker::write_json(JsonWriter& json, bool history,
                          const std::vector<ComponentBounds>* bounds,
                          const std::vector<ActualError>* actual) const
@@ -131,6 +212,7 @@ void Tracker::write_json(JsonWriter& json, bool history,
         json.field("component", s.component + 1);
         json.field("eigenvalue", s.eigenvalue);
         json.field("iterations", s.iterations);
+        json.field("vector_products", s.vector_products);
         json.field("residual_norm", s.residual_norm);
         json.field("relative_residual",
                    s.eigenvalue != 0.0

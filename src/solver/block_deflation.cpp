@@ -1,0 +1,449 @@
+// Block deflation: Chebyshev-filtered subspace iteration with
+// Rayleigh–Ritz for each block of b components, then one PDSYR2K update.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include "covdefl/block_solver.hpp"
+#include "covdefl/mpi.hpp"
+#include "solver/block_measure.hpp"
+#include "solver/lapack.hpp"
+#include "solver/vector_block.hpp"
+
+namespace covdefl {
+
+namespace {
+
+using block::ColumnOutcome;
+using block::FoundComponents;
+
+// Largest amplification the filter may give the leading active direction
+// relative to the damped interval, so that the filtered block keeps about
+// six digits of its smallest directions before the QR.
+constexpr double max_filter_growth = 1e10;
+
+void fail_not_finite(int component)
+{
+    throw Error("a non-finite value appeared in the block eigensolver at "
+                "component " +
+                    std::to_string(component + 1) +
+                    "; the matrix holds values too large for float64, so "
+                    "rescale the input",
+                /*collective=*/true);
+}
+
+void fail_negative(int component, double theta)
+{
+    std::ostringstream message;
+    message << "the matrix is not positive semidefinite: a Ritz value of "
+            << theta << " < 0 appeared while computing component "
+            << component + 1
+            << "; covdefl needs a covariance matrix, so check the input";
+    throw Error(message.str(), /*collective=*/true);
+}
+
+// Orthonormalises columns x0..x0+n of `x` in place (Householder QR on a
+// copy of those columns).
+void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
+{
+    BlockCyclicMatrix part =
+        block::make_vector_block(x.grid(), x.rows(), n, x.block_rows());
+    block::copy_columns(x, x0, n, part, 0);
+    block::orthonormalize(part, n);
+    block::copy_columns(part, 0, n, x, x0);
+}
+
+// X(:, x0:x0+n) = X(:, x0:x0+n) · Y for an n x n matrix Y.
+void rotate(BlockCyclicMatrix& x, int x0, int n, const std::vector<double>& y)
+{
+    const BlockCyclicMatrix copy = x;
+    block::combine(x, x0, n, 0.0, 1.0, copy, x0, n, y);
+}
+
+// The subspace iteration of one block.
+class BlockIteration {
+public:
+    BlockIteration(const BlockCyclicMatrix& matrix,
+                   const FoundComponents& found, int first, int targets,
+                   int columns, const DeflationOptions& options,
+                   const BlockDeflationOptions& block, double scale)
+        : matrix_(matrix)
+        , found_(found)
+        , first_(first)
+        , targets_(targets)
+        , m_(columns)
+        , options_(options)
+        , block_(block)
+        , scale_(scale)
+        , x_(block::make_vector_block(matrix.grid(), matrix.rows(), columns,
+                                      matrix.block_rows()))
+        , p_(x_)
+        , ax_(x_)
+        , theta_(static_cast<std::size_t>(columns), 0.0)
+        , outcomes_(static_cast<std::size_t>(targets))
+    {
+    }
+
+    // Runs the iteration and leaves the result in vectors() and
+    // products() (Σb times the vectors). Collective.
+    void run();
+
+    const BlockCyclicMatrix& vectors() const { return x_; }
+    const BlockCyclicMatrix& products() const { return p_; }
+    const BlockCyclicMatrix& start() const { return *start_; }
+    const std::vector<ColumnOutcome>& outcomes() const { return outcomes_; }
+    long long block_products() const { return block_products_; }
+    long long vector_products() const { return vector_products_; }
+
+private:
+    // dst(:, nl:m) = Â src(:, nl:m), with Â = Σb − XL ΘL XLᵀ over the
+    // locked columns XL. `raw` (may be null) receives Σb src(:, nl:m).
+    void apply(const BlockCyclicMatrix& src, BlockCyclicMatrix& dst,
+               BlockCyclicMatrix* raw);
+    void rayleigh_ritz(const BlockCyclicMatrix* previous);
+    int filter_degree() const;
+    void chebyshev_filter(int degree);
+    void lock_converged();
+    double threshold(double theta) const;
+
+    const BlockCyclicMatrix& matrix_;
+    const FoundComponents& found_;
+    int first_;
+    int targets_;  // columns that must converge: components and probe
+    int m_;
+    const DeflationOptions& options_;
+    const BlockDeflationOptions& block_;
+    double scale_;
+    BlockCyclicMatrix x_;   // Ritz vectors, columns 0..locked_ locked
+    BlockCyclicMatrix p_;   // Σb X
+    BlockCyclicMatrix ax_;  // Â X
+    std::unique_ptr<BlockCyclicMatrix> start_;
+    std::vector<double> theta_;
+    std::vector<double> residual_;
+    std::vector<ColumnOutcome> outcomes_;
+    int locked_ = 0;
+    long long block_products_ = 0;
+    long long vector_products_ = 0;
+};
+
+double BlockIteration::threshold(double theta) const
+{
+    const double floor_factor = 16.0 *
+                                std::sqrt(static_cast<double>(matrix_.rows())) *
+                                std::numeric_limits<double>::epsilon();
+    // The rounding scale of sequential deflation: Σ|θj| over the earlier
+    // blocks and the locked columns of this one.
+    double scale = scale_;
+    for (int l = 0; l < locked_; ++l) {
+        scale += std::abs(theta_[l]);
+    }
+    return std::max(options_.tolerance * std::abs(theta),
+                    floor_factor * std::max(scale, std::abs(theta)));
+}
+
+void BlockIteration::apply(const BlockCyclicMatrix& src, BlockCyclicMatrix& dst,
+                           BlockCyclicMatrix* raw)
+{
+    const int nl = locked_;
+    const int na = m_ - nl;
+    block::multiply(matrix_, src, nl, dst, nl, na);
+    ++block_products_;
+    vector_products_ += na;
+    if (raw != nullptr) {
+        block::copy_columns(dst, nl, na, *raw, nl);
+    }
+    if (nl == 0) {
+        return;
+    }
+    // dst −= XL ΘL (XLᵀ src)
+    std::vector<double> c = block::gram(x_, 0, nl, src, nl, na);
+    for (int j = 0; j < na; ++j) {
+        for (int l = 0; l < nl; ++l) {
+            c[static_cast<std::size_t>(j) * nl + l] *= theta_[l];
+        }
+    }
+    block::combine(dst, nl, na, 1.0, -1.0, x_, 0, nl, c);
+}
+
+void BlockIteration::rayleigh_ritz(const BlockCyclicMatrix* previous)
+{
+    const int nl = locked_;
+    const int na = m_ - nl;
+    const MPI_Comm comm = matrix_.grid().comm();
+    apply(x_, ax_, &p_);
+    // H = XaᵀÂXa, symmetrised, then Xa ← Xa Y with H = Y diag(θ) Yᵀ.
+    std::vector<double> h = block::gram(x_, nl, na, ax_, nl, na);
+    for (int j = 0; j < na; ++j) {
+        for (int i = 0; i < j; ++i) {
+            const double mean = 0.5 * (h[static_cast<std::size_t>(j) * na + i] +
+                                       h[static_cast<std::size_t>(i) * na + j]);
+            h[static_cast<std::size_t>(j) * na + i] = mean;
+            h[static_cast<std::size_t>(i) * na + j] = mean;
+        }
+    }
+    const std::vector<double> w = block::symmetric_eigen(comm, h, na);
+    rotate(x_, nl, na, h);
+    rotate(p_, nl, na, h);
+    rotate(ax_, nl, na, h);
+    std::copy(w.begin(), w.end(), theta_.begin() + nl);
+
+    // r = ‖Âx − θx‖ per column, and the step from the previous Ritz vector
+    // √(2 − 2|x_oldᵀx|).
+    std::vector<double> sums(static_cast<std::size_t>(na), 0.0);
+    const int rows = block::local_rows(x_);
+    for (int j = 0; j < na; ++j) {
+        const double* xj = block::column(x_, nl + j);
+        const double* aj = block::column(ax_, nl + j);
+        for (int i = 0; i < rows; ++i) {
+            const double r = aj[i] - theta_[nl + j] * xj[i];
+            sums[j] += r * r;
+        }
+    }
+    mpi::sum_all(comm, sums.data(), na);
+    std::vector<double> overlaps(static_cast<std::size_t>(na), 1.0);
+    if (previous != nullptr) {
+        const std::vector<double> g =
+            block::gram(*previous, nl, na, x_, nl, na);
+        for (int j = 0; j < na; ++j) {
+            overlaps[j] = std::abs(g[static_cast<std::size_t>(j) * na + j]);
+        }
+    }
+    residual_.assign(static_cast<std::size_t>(m_), 0.0);
+    for (int j = 0; j < na; ++j) {
+        const int column = nl + j;
+        residual_[column] = std::sqrt(sums[j]);
+        if (!std::isfinite(theta_[column]) ||
+            !std::isfinite(residual_[column])) {
+            fail_not_finite(first_ + column);
+        }
+        if (column < targets_) {
+            ColumnOutcome& outcome = outcomes_[column];
+            outcome.rayleigh_quotients.push_back(theta_[column]);
+            outcome.residual_norms.push_back(residual_[column]);
+            outcome.step_norms.push_back(
+                std::sqrt(std::max(0.0, 2.0 - 2.0 * overlaps[j])));
+        }
+    }
+    const double floor_factor = 16.0 *
+                                std::sqrt(static_cast<double>(matrix_.rows())) *
+                                std::numeric_limits<double>::epsilon();
+    // Ritz values lie in [λmin, λmax], so a negative one beyond rounding
+    // proves that the matrix has a negative eigenvalue.
+    const double top = std::max(std::abs(theta_[0]), std::abs(theta_[nl]));
+    const double bottom = theta_[m_ - 1];
+    if (bottom < -(options_.tolerance + floor_factor) * (scale_ + top)) {
+        fail_negative(first_ + nl, bottom);
+    }
+}
+
+void BlockIteration::lock_converged()
+{
+    while (locked_ < targets_) {
+        const double theta = theta_[locked_];
+        const double limit = threshold(theta);
+        if (!(residual_[locked_] <= limit)) {
+            break;
+        }
+        ColumnOutcome& outcome = outcomes_[locked_];
+        outcome.status = ComponentStatus::converged;
+        outcome.tolerance = limit;
+        outcome.block_products = static_cast<int>(block_products_);
+        outcome.vector_products = vector_products_;
+        ++locked_;
+    }
+}
+
+int BlockIteration::filter_degree() const
+{
+    // Damp [0, c] with c the smallest Ritz value of the block; the leading
+    // active Ritz value maps to x = 2θ/c − 1 and grows like T_p(x).
+    const double c = theta_[m_ - 1];
+    const double top = theta_[locked_];
+    if (!(c > 0.0) || !(top > c)) {
+        return 1;
+    }
+    const double x = 2.0 * top / c - 1.0;
+    const int degree =
+        static_cast<int>(std::acosh(max_filter_growth) / std::acosh(x));
+    return std::clamp(degree, 1, block_.max_filter_degree);
+}
+
+void BlockIteration::chebyshev_filter(int degree)
+{
+    const int nl = locked_;
+    const int na = m_ - nl;
+    const double c = theta_[m_ - 1];
+    if (!(c > 0.0)) {
+        // No interval to damp: one product with Â.
+        BlockCyclicMatrix y = x_;
+        apply(x_, y, nullptr);
+        block::copy_columns(y, nl, na, x_, nl);
+        return;
+    }
+    // Map [0, c] to [−1, 1]: e = c/2 is the centre, h = c/2 the half width.
+    const double e = 0.5 * c;
+    const double h = 0.5 * c;
+    BlockCyclicMatrix previous = x_;
+    BlockCyclicMatrix current = x_;
+    BlockCyclicMatrix next = x_;
+    const int rows = block::local_rows(x_);
+    // Y1 = (Â − e) X / h
+    apply(x_, current, nullptr);
+    for (int j = nl; j < m_; ++j) {
+        double* yj = block::column(current, j);
+        const double* xj = block::column(x_, j);
+        for (int i = 0; i < rows; ++i) {
+            yj[i] = (yj[i] - e * xj[i]) / h;
+        }
+    }
+    for (int step = 2; step <= degree; ++step) {
+        // Y_{s+1} = 2 (Â − e) Y_s / h − Y_{s−1}
+        apply(current, next, nullptr);
+        for (int j = nl; j < m_; ++j) {
+            double* nj = block::column(next, j);
+            const double* cj = block::column(current, j);
+            const double* pj = block::column(previous, j);
+            for (int i = 0; i < rows; ++i) {
+                nj[i] = 2.0 * (nj[i] - e * cj[i]) / h - pj[i];
+            }
+        }
+        std::swap(previous, current);
+        std::swap(current, next);
+    }
+    block::copy_columns(current, nl, na, x_, nl);
+}
+
+void BlockIteration::run()
+{
+    for (int i = 0; i < m_; ++i) {
+        double* xi = block::column(x_, i);
+        for (int il = 0; il < block::local_rows(x_); ++il) {
+            xi[il] = seeded_gaussian(
+                options_.seed, static_cast<std::uint64_t>(first_ + i),
+                static_cast<std::uint64_t>(x_.global_row(il)));
+        }
+    }
+    if (found_.count > 0) {
+        block::project_out(x_, 0, m_, *found_.vectors, found_.count);
+    }
+    block::orthonormalize(x_, m_);
+    start_ = std::make_unique<BlockCyclicMatrix>(x_);
+
+    rayleigh_ritz(nullptr);
+    // Cost per outer iteration: p + 1 PDSYMM products of the active
+    // columns (each reads the lower triangle once), a QR of the active
+    // columns, and O(d·m²/P) local work with a few small reductions.
+    for (;;) {
+        lock_converged();
+        if (locked_ >= targets_) {
+            break;
+        }
+        if (block_products_ >= options_.max_iterations) {
+            for (int i = locked_; i < targets_; ++i) {
+                outcomes_[i].status = ComponentStatus::iteration_limit;
+                outcomes_[i].tolerance = threshold(theta_[i]);
+                outcomes_[i].block_products = static_cast<int>(block_products_);
+                outcomes_[i].vector_products = vector_products_;
+            }
+            break;
+        }
+        const BlockCyclicMatrix previous = x_;
+        chebyshev_filter(filter_degree());
+        // The active columns are not projected against the locked ones or
+        // the earlier blocks. Â moves those directions to eigenvalues near 0,
+        // where the filter damps them, and the eigenvectors of Â that the
+        // sequential deflation defines differ from orthogonal to them by the
+        // residuals of the locked vectors. Projecting would stall the
+        // residual at that level.
+        orthonormalize_columns(x_, locked_, m_ - locked_);
+        rayleigh_ritz(&previous);
+    }
+}
+
+}  // namespace
+
+DeflationResult run_block_deflation(BlockCyclicMatrix& matrix,
+                                    const DeflationOptions& options,
+                                    const BlockDeflationOptions& block,
+                                    SolveObserver* observer)
+{
+    const int n = matrix.rows();
+    const int nb = matrix.block_rows();
+    if (options.components < 1 || options.components > n) {
+        throw Error("invalid --components " +
+                        std::to_string(options.components) +
+                        ": must be between 1 and the dimension d = " +
+                        std::to_string(n),
+                    /*collective=*/true);
+    }
+    if (block.block_width < 1 || block.guard_vectors < 0 ||
+        block.max_filter_degree < 1) {
+        throw Error("invalid block method settings: the block width and "
+                    "the filter degree must be at least 1, the guard "
+                    "vectors at least 0",
+                    /*collective=*/true);
+    }
+    const int k_total = options.components;
+    const bool probe = options.probe && k_total < n;
+    BlockCyclicMatrix found_vectors =
+        block::make_vector_block(matrix.grid(), n, k_total, nb);
+    FoundComponents found;
+    found.vectors = &found_vectors;
+    double scale = 0.0;
+    DeflationResult result;
+    int block_index = 0;
+    for (int first = 0; first < k_total; ++block_index) {
+        const int width = std::min(block.block_width, k_total - first);
+        const bool last = first + width == k_total;
+        const int targets = width + (last && probe ? 1 : 0);
+        // The columns must fit in the complement of the earlier blocks.
+        const int columns = std::min(targets + block.guard_vectors, n - first);
+        const double started = MPI_Wtime();
+        BlockIteration iteration(matrix, found, first, targets, columns,
+                                 options, block, scale);
+        iteration.run();
+
+        block::BlockMeasurement measured = block::measure_block(
+            iteration.vectors(), iteration.products(), targets, width, found,
+            iteration.start(), first, iteration.outcomes());
+        measured.block.block = block_index;
+        measured.block.block_products = iteration.block_products();
+        measured.block.vector_products = iteration.vector_products();
+        const std::size_t found_before = result.components.size();
+        block::finish_block(measured, width, MPI_Wtime() - started,
+                            iteration.vectors(), iteration.outcomes(), observer,
+                            result);
+        for (std::size_t i = found_before; i < result.components.size(); ++i) {
+            found.eigenvalues.push_back(result.components[i].eigenvalue);
+            scale += std::abs(result.components[i].eigenvalue);
+        }
+
+        // Σ ← Σ − V Θ Vᵀ = Σ − ½(W Vᵀ + V Wᵀ) with W = VΘ, lower triangle.
+        BlockCyclicMatrix w = iteration.vectors();
+        std::vector<double> diagonal(static_cast<std::size_t>(width) * width,
+                                     0.0);
+        for (int i = 0; i < width; ++i) {
+            diagonal[static_cast<std::size_t>(i) * width + i] =
+                measured.summaries[i].eigenvalue;
+        }
+        block::combine(w, 0, width, 0.0, 1.0, iteration.vectors(), 0, width,
+                       diagonal);
+        const int one = 1;
+        const double alpha = -0.5;
+        const double beta = 1.0;
+        pdsyr2k_("L", "N", &n, &width, &alpha, w.data(), &one, &one, w.desc(),
+                 iteration.vectors().data(), &one, &one,
+                 iteration.vectors().desc(), &beta, matrix.data(), &one, &one,
+                 matrix.desc());
+
+        block::copy_columns(iteration.vectors(), 0, width, found_vectors,
+                            first);
+        found.count += width;
+        first += width;
+    }
+    return result;
+}
+
+}  // namespace covdefl
