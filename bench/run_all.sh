@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs covdefl and its peers side by side on the same matrices, in one run:
-# builds the drivers, generates and caches the covariance matrices, measures
-# the machine's memory bandwidth (STREAM) and DGEMM rate, runs every solver
-# on every case REPS times, and writes raw.jsonl, raw.csv and summary.md
-# (medians, products, residuals, ratios) to bench/work/results/TIMESTAMP/.
-# Needs a quiet machine for numbers worth quoting; not part of CI.
+# Runs covdefl and its peers side by side on the same matrices, in one run.
+# It builds the drivers, generates and caches the covariance matrices, and
+# measures the machine's memory bandwidth (STREAM) and DGEMM rate. Then it
+# runs every solver on every case REPS times and writes raw.jsonl, raw.csv
+# and summary.md (medians, products, residuals, ratios) to
+# bench/work/results/TIMESTAMP/. Numbers worth quoting need a quiet
+# machine. Not part of CI.
 #
 # usage: bench/run_all.sh [options]
 #   --quick               d = 2048 only, 1 repetition, --timeout 120
@@ -138,7 +139,8 @@ detect_methods() {
     rm -rf "$results/method-probe"
     (IFS=,; echo "${accepted[*]}")
 }
-# Without a --method option covdefl runs its power iteration unasked.
+# A covdefl without a --method option runs power iteration, so the harness
+# passes no flag to it.
 method_flag=1
 if ! "$covdefl" --help | grep -q -- '--method'; then
     method_flag=0
@@ -242,6 +244,7 @@ run_dense() {
     local key=$routine:$ranks name meta
     meta=(case=matrix spectrum="$spectrum" dimension="$d" ranks="$ranks"
         repetition="$rep" tool=scalapack method="$routine")
+
     if [[ -n ${dense_skip[$key]:-} ]] && ((d >= dense_skip[$key])); then
         last_command=
         for kk in "${ks[@]}"; do
@@ -251,6 +254,7 @@ run_dense() {
         done
         return
     fi
+
     name=$routine-$spectrum-$d-k$k-r$ranks-$rep
     execute "$name" mpirun -np "$ranks" --oversubscribe \
         "$drivers/scalapack_eigs" --input "$path" --routine "$routine" -k "$k"
@@ -268,6 +272,7 @@ run_dense() {
         record driver "$logs/$name.out" "${meta[@]}" components="$k" \
             status="$status" exit_code="$exit_code" wall_seconds="$wall"
     fi
+
     if [[ $status == timeout ]]; then
         dense_skip[$key]=$d
         dense_reason[$key]="skipped: $routine at d = $d took more than ${timeout_seconds} s"
