@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages covdefl needs to build, test and run its
 # default job. Idempotent: installs only what is missing and prints nothing
-# when everything is already there.
+# when everything is already there. Arguments name further packages to
+# install the same way (bench/setup.sh passes the benchmark's).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,7 @@ packages=(
     dataset-fashion-mnist
     python3-numpy python3-matplotlib python3-h5py
     time
+    "$@"
 )
 
 missing=()

@@ -45,6 +45,11 @@ struct ReferenceCheck {
 ReferenceCheck check_against_pdsyevr(const BlockCyclicMatrix& original,
                                      const std::vector<DistVector>& vectors);
 
+// Largest block size not above `requested` for which PDSYEVR (ScaLAPACK
+// 2.2.1) back-transforms the top `k` of `n` eigenvectors on `grid`; the
+// block size that check_against_pdsyevr uses for its first run.
+int pdsyevr_block_size(int n, int k, int requested, const ProcessGrid& grid);
+
 // Actual errors of the components with Rayleigh quotients `eigenvalues`
 // against a valid `check`. PDSYEVR's pairs are accurate to about its
 // relative residual times λ1 over the gap (`bounds[k].original_gap`), plus

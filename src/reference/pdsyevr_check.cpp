@@ -205,6 +205,11 @@ ReferenceCheck check_against_pdsyevr(const BlockCyclicMatrix& original,
     return check;
 }
 
+int pdsyevr_block_size(int n, int k, int requested, const ProcessGrid& grid)
+{
+    return safe_block_size(n, k, requested, grid);
+}
+
 std::vector<ActualError>
 actual_errors(const ReferenceCheck& check,
               const std::vector<double>& eigenvalues,
