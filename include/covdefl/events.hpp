@@ -50,6 +50,9 @@ struct ComponentSummary {
     // sub-routine, because it overlapped one of them by more than the
     // square root of its relative stopping threshold.
     bool reorthogonalized = false;
+    // The sub-routine that produced it ("power", "lanczos"), so that the
+    // tracker applies a method's own bound only to that method.
+    std::string subroutine = "power";
     // True for the extra component K + 1 that only serves as the estimate
     // of λK+1 for the gap of component K; it is not an output.
     bool probe = false;

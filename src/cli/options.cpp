@@ -60,6 +60,20 @@ po::options_description describe_options(RunOptions& o)
          "stop each component so that every one ends within this distance "
          "‖vk − uk‖ of its principal axis (estimated; replaces --tol for "
          "the K components), for example 1e-6")
+        ("method", po::value(&o.method)->default_value(o.method),
+         "sub-routine for the leading eigenvector of each deflated matrix: "
+         "lanczos (thick-restart Lanczos) or power (power iteration)")
+        ("krylov-dim",
+         po::value(&o.krylov_dimension)->default_value(o.krylov_dimension),
+         "Lanczos basis size m (at least 3); a restart keeps m/2 Ritz "
+         "vectors")
+        ("deflation",
+         po::value(&o.deflation_kind)->default_value(o.deflation_kind),
+         "implicit (products with Σ − Σj θj vj vjᵀ, Σ left intact) or "
+         "explicit (rank-one updates of Σ in place)")
+        ("measure-bandwidth", po::bool_switch(&o.measure_bandwidth),
+         "measure the memory bandwidth with a STREAM-like triad before the "
+         "solve and report the products' share of it")
         ("check", po::bool_switch(&o.check),
          "also compute the top K eigenpairs with ScaLAPACK PDSYEVR and report "
          "the differences (costs three extra d x d matrices)")
@@ -126,6 +140,24 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
         message << "invalid --target-accuracy " << o.target_accuracy
                 << ": must be in (0, 1), for example 1e-6";
         reject(message.str());
+    }
+    if (o.method != "power" && o.method != "lanczos") {
+        reject("invalid --method '" + o.method +
+               "': expected power or lanczos");
+    }
+    if (o.deflation_kind != "explicit" && o.deflation_kind != "implicit") {
+        reject("invalid --deflation '" + o.deflation_kind +
+               "': expected explicit or implicit");
+    }
+    if (o.krylov_dimension < 3 || o.krylov_dimension > 1000) {
+        reject("invalid --krylov-dim " + std::to_string(o.krylov_dimension) +
+               ": must be between 3 and 1000");
+    }
+    if (values.count("target-accuracy") != 0 && o.method != "power") {
+        reject("--target-accuracy needs --method power, because its "
+               "stopping model assumes the residual contraction of power "
+               "iteration; add --method power, or use --tol with " +
+               o.method);
     }
     if (o.deflation.max_iterations < 1) {
         reject("invalid --max-iterations " +

@@ -9,6 +9,7 @@
 
 #include "covdefl/budget.hpp"
 #include "covdefl/grid.hpp"
+#include "covdefl/lanczos.hpp"
 #include "covdefl/reference.hpp"
 #include "covdefl/solver.hpp"
 #include "covdefl/tracker.hpp"
@@ -30,7 +31,11 @@ struct RunOptions {
     int block_size = 64;
     std::optional<GridShape> grid;
     std::string output = "covdefl-output";
-    double target_accuracy = 0.0;  // 0: off
+    double target_accuracy = 0.0;    // 0: off
+    std::string method = "lanczos";  // power or lanczos
+    int krylov_dimension = LanczosIteration::default_krylov_dimension;
+    std::string deflation_kind = "implicit";  // explicit or implicit
+    bool measure_bandwidth = false;
     bool check = false;
     bool history = false;
     bool quiet = false;
@@ -55,6 +60,25 @@ struct Problem {
     std::string description;
 };
 
+// Memory-bound kernel figures of a run (rank 0's timings).
+struct KernelMeasurements {
+    long long products = 0;          // products with the deflated matrix
+    double product_seconds = 0.0;    // their total wall time
+    double deflation_seconds = 0.0;  // wall time of the deflation updates
+    double bytes_per_product = 0.0;  // matrix bytes one product reads
+    double triad_bandwidth = 0.0;    // bytes/s, 0 unless measured
+};
+
+// Returns the eigen sub-routine that --method names. Throws Error on
+// another name.
+std::unique_ptr<EigenSubroutine> make_subroutine(const RunOptions& o);
+
+// Returns the deflated operator that --deflation names on `matrix`.
+// Explicit deflation overwrites the matrix, implicit deflation leaves it
+// as it is. Throws Error on another name.
+std::unique_ptr<DeflatedOperator> make_deflation(const RunOptions& o,
+                                                 BlockCyclicMatrix& matrix);
+
 // Returns the parsed options, or nothing when --help or --version was
 // handled. Every rank parses the same command line, so a bad option is a
 // collective error.
@@ -73,7 +97,11 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<ComponentBounds>& bounds,
                   const std::vector<ActualError>* actual,
                   const std::vector<std::string>& defects,
-                  const TargetAccuracyBudget* budget, const StageTimes& times);
+                  const TargetAccuracyBudget* budget, const StageTimes& times,
+                  const KernelMeasurements& kernel);
+
+// Prints the kernel figures (rank 0).
+void print_kernel(const KernelMeasurements& kernel);
 
 // Prints the bounds table (rank 0).
 void print_bounds(const std::vector<ComponentBounds>& bounds,
