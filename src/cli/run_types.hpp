@@ -34,7 +34,7 @@ struct RunOptions {
     double target_accuracy = 0.0;    // 0: off
     std::string method = "lanczos";  // power or lanczos
     int krylov_dimension = LanczosIteration::default_krylov_dimension;
-    std::string deflation_kind = "implicit";  // explicit or implicit
+    std::string deflation_kind = "explicit";  // explicit or implicit
     bool measure_bandwidth = false;
     bool check = false;
     bool history = false;

@@ -112,7 +112,7 @@ std::vector<double> orthogonalize(MPI_Comm comm, KrylovBasis& basis, int count,
 
 // Fills basis vector `j` with a seeded Gaussian vector orthonormal to
 // vectors 0..j−1. Used when the Krylov space became invariant (Âvj lies in
-// the basis), so that the relation ÂV = VH + β v eᵀ holds with β = 0.
+// the basis), so that the relation ÂV = VH + β v eᵀ is true with β = 0.
 void replace_direction(MPI_Comm comm, KrylovBasis& basis, int j,
                        const DistVector& layout, int component, int products)
 {
@@ -146,7 +146,7 @@ struct RitzPairs {
 };
 
 // Solves the leading size x size block of the symmetric matrix `h`
-// (leading dimension ldh) with dsyev on every rank, then broadcasts rank
+// (leading dimension ldh) with dsyev on every rank. Then broadcasts rank
 // 0's result and its `beta`, so that every rank continues from the same
 // numbers and takes the same branches. Collective.
 RitzPairs solve_projected(MPI_Comm comm, const std::vector<double>& h, int ldh,
@@ -193,9 +193,9 @@ struct Confirmation {
 };
 
 // Replaces the unit Ritz vector x (local rows `x`, with `ax` the local rows
-// of Âx from the stored products) by Âx/‖Âx‖, a power step that costs no
-// product and that leaves exact zeros where Âk has zero rows (constant
-// columns of the data). When ‖Âx‖ is at most `floor`, Âx is rounding
+// of Âx from the stored products) by Âx/‖Âx‖. This power step costs no
+// product and leaves exact zeros where Âk has zero rows (constant columns
+// of the data). When ‖Âx‖ is at most `floor`, Âx is rounding
 // noise and x stays. Stores the vector in `candidate`, and measures θ and
 // ‖Âc − θc‖ with one fresh product into `product`. Collective.
 Confirmation confirm_ritz_vector(const DeflatedOperator& op,
@@ -251,10 +251,11 @@ LanczosIteration::LanczosIteration(int krylov_dimension, int kept)
 }
 
 // Cost of one step: one product with Âk (PDSYMV, about d²/2 matrix entries
-// read over all ranks), the Gram-Schmidt passes (4·(d/P)·j flops and two
-// reductions of j + 1 doubles), dsyev on a j x j matrix on every rank, two
-// local products with the basis for the Ritz vector and its product, and
-// two more small reductions for θ and the residual.
+// read over all ranks) and the Gram-Schmidt passes (4·(d/P)·j flops and two
+// reductions of j + 1 doubles). Then dsyev on a j x j matrix on every rank
+// and one broadcast of its result, two local products with the basis for
+// the Ritz vector and its product, and two small reductions for θ and the
+// residual.
 ComponentSummary LanczosIteration::solve(const DeflatedOperator& op,
                                          DistVector& v, int component,
                                          const StoppingRule& rule,
