@@ -6,7 +6,8 @@
 # of each configuration. The runs of one repetition follow each other, so
 # a change in the machine's load affects every configuration alike.
 #
-# usage: bench/methods.sh [path/to/covdefl] [d]
+# usage: [REPEATS=N] [CONFIGURATIONS="METHOD-DEFLATION ..."]
+#        bench/methods.sh [path/to/covdefl] [d]
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,9 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-configurations=(lanczos-implicit lanczos-explicit power-implicit power-explicit)
+# CONFIGURATIONS="lanczos-explicit power-explicit" limits the runs.
+read -r -a configurations \
+    <<<"${CONFIGURATIONS:-lanczos-implicit lanczos-explicit power-implicit power-explicit}"
 echo "configuration repeat solve_s products s_per_product GB_per_s triad_GB_per_s"
 for ((r = 1; r <= repeats; ++r)); do
     for configuration in "${configurations[@]}"; do

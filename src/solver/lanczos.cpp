@@ -268,7 +268,7 @@ ComponentSummary LanczosIteration::solve(const DeflatedOperator& op,
     if (has_policy != 0) {
         throw Error("--target-accuracy is not supported with --method "
                     "lanczos, because its stopping model assumes the "
-                    "residual contraction of power iteration; use --method "
+                    "residual contraction of power iteration. Use --method "
                     "power, or --tol with lanczos",
                     /*collective=*/true);
     }
