@@ -50,6 +50,10 @@ struct ComponentSummary {
     // sub-routine, because it overlapped one of them by more than the
     // square root of its relative stopping threshold.
     bool reorthogonalized = false;
+    // The sub-routine that produced it ("power", "lanczos", "block",
+    // "parallel"), so that the tracker applies a method's own bound only to
+    // that method.
+    std::string subroutine = "power";
     // True for the extra component K + 1 that only serves as the estimate
     // of λK+1 for the gap of component K; it is not an output.
     bool probe = false;
@@ -58,9 +62,6 @@ struct ComponentSummary {
     // iteration. The block and parallel methods count the products their
     // block made until this component was locked.
     long long vector_products = 0;
-    // False for sub-routines other than power iteration, whose
-    // power-iteration error bound does not apply.
-    bool power_iteration = true;
 };
 
 // The subspace found by one block of the block or parallel method: the

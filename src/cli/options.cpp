@@ -66,9 +66,10 @@ po::options_description describe_options(RunOptions& o)
          "seed of the start vectors and of --synthetic; the same seed gives "
          "the same result for every rank count and grid")
         ("method", po::value(&o.method)->default_value(o.method),
-         "sub-routine: power (power iteration, one component at a time), "
-         "block (subspace iteration on --block-width components at a time, "
-         "one matrix read per product with all of them) or parallel (all K "
+         "sub-routine: lanczos (thick-restart Lanczos, one component at a "
+         "time), power (power iteration, one component at a time), block "
+         "(subspace iteration on --block-width components at a time, one "
+         "matrix read per product with all of them) or parallel (all K "
          "vectors iterate at once, parallel deflation)")
         ("block-width", po::value(&o.block.block_width)
                             ->default_value(o.block.block_width),
@@ -107,6 +108,17 @@ po::options_description describe_options(RunOptions& o)
          "stop each component so that every one ends within this distance "
          "‖vk − uk‖ of its principal axis (estimated; replaces --tol for "
          "the K components), for example 1e-6")
+        ("krylov-dim",
+         po::value(&o.krylov_dimension)->default_value(o.krylov_dimension),
+         "Lanczos basis size m (at least 3); a restart keeps m/2 Ritz "
+         "vectors")
+        ("deflation",
+         po::value(&o.deflation_kind)->default_value(o.deflation_kind),
+         "implicit (products with Σ − Σj θj vj vjᵀ, Σ left intact) or "
+         "explicit (rank-one updates of Σ in place)")
+        ("measure-bandwidth", po::bool_switch(&o.measure_bandwidth),
+         "measure the memory bandwidth with a STREAM-like triad before the "
+         "solve and report the products' share of it")
         ("check", po::bool_switch(&o.check),
          "also compute the top K eigenpairs with ScaLAPACK PDSYEVR and report "
          "the differences (costs three extra d x d matrices)")
@@ -180,6 +192,20 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
                 << ": must be in (0, 1), for example 1e-6";
         reject(message.str());
     }
+    if (o.deflation_kind != "explicit" && o.deflation_kind != "implicit") {
+        reject("invalid --deflation '" + o.deflation_kind +
+               "': expected explicit or implicit");
+    }
+    if (o.krylov_dimension < 3 || o.krylov_dimension > 1000) {
+        reject("invalid --krylov-dim " + std::to_string(o.krylov_dimension) +
+               ": must be between 3 and 1000");
+    }
+    if (values.count("target-accuracy") != 0 && o.method != "power") {
+        reject("--target-accuracy needs --method power, because its "
+               "stopping model assumes the residual contraction of power "
+               "iteration; add --method power, or use --tol with " +
+               o.method);
+    }
     if (o.deflation.max_iterations < 1) {
         reject("invalid --max-iterations " +
                std::to_string(o.deflation.max_iterations) +
@@ -191,9 +217,16 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
         reject("invalid --block-size " + std::to_string(o.block_size) +
                ": must be between 1 and 2048 (64 is the measured default)");
     }
-    if (o.method != "power" && o.method != "block" && o.method != "parallel") {
+    if (o.method != "lanczos" && o.method != "power" && o.method != "block" &&
+        o.method != "parallel") {
         reject("invalid --method '" + o.method +
-               "': expected power, block or parallel");
+               "': expected lanczos, power, block or parallel");
+    }
+    if (o.deflation_kind == "implicit" &&
+        (o.method == "block" || o.method == "parallel")) {
+        reject("--deflation implicit works with --method lanczos or power; "
+               "--method " +
+               o.method + " deflates the matrix in place by whole blocks");
     }
     if (o.block.block_width < 1) {
         reject("invalid --block-width " + std::to_string(o.block.block_width) +
@@ -204,11 +237,6 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     } else if (o.block.guard_vectors < 0) {
         reject("invalid --guard-vectors " +
                std::to_string(o.block.guard_vectors) + ": must be at least 0");
-    }
-    if (o.method != "power" && values.count("target-accuracy") != 0) {
-        reject("--target-accuracy works with --method power only; use --tol "
-               "with --method " +
-               o.method);
     }
     if (o.input_kind != "data" && o.input_kind != "covariance") {
         reject("invalid --input-kind '" + o.input_kind +

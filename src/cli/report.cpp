@@ -28,7 +28,55 @@ std::string format_bound(const Bound& bound, double formula)
     return text;
 }
 
+// Time per product and the bandwidth it implies, 0 without products.
+double seconds_per_product(const KernelMeasurements& kernel)
+{
+    return kernel.products > 0
+               ? kernel.product_seconds / static_cast<double>(kernel.products)
+               : 0.0;
+}
+
+double product_bandwidth(const KernelMeasurements& kernel)
+{
+    const double seconds = seconds_per_product(kernel);
+    return seconds > 0.0 ? kernel.bytes_per_product / seconds : 0.0;
+}
+
+void write_kernel(JsonWriter& json, const KernelMeasurements& kernel)
+{
+    json.key("kernel");
+    json.begin_object();
+    json.field("products", kernel.products);
+    json.field("product_seconds", kernel.product_seconds);
+    json.field("seconds_per_product", seconds_per_product(kernel));
+    json.field("bytes_per_product", kernel.bytes_per_product);
+    json.field("bandwidth_gb_per_s", product_bandwidth(kernel) / 1e9);
+    json.field("deflation_seconds", kernel.deflation_seconds);
+    if (kernel.triad_bandwidth > 0.0) {
+        json.field("triad_bandwidth_gb_per_s", kernel.triad_bandwidth / 1e9);
+        json.field("fraction_of_triad",
+                   product_bandwidth(kernel) / kernel.triad_bandwidth);
+    }
+    json.end_object();
+}
+
 }  // namespace
+
+void print_kernel(const KernelMeasurements& kernel)
+{
+    std::printf("\nproducts: %lld in %.3f s, %.3f ms each, %.3g MB of the "
+                "matrix each: %.2f GB/s",
+                kernel.products, kernel.product_seconds,
+                1e3 * seconds_per_product(kernel),
+                kernel.bytes_per_product / 1e6,
+                product_bandwidth(kernel) / 1e9);
+    if (kernel.triad_bandwidth > 0.0) {
+        std::printf(" (%.0f%% of the triad's %.2f GB/s)",
+                    100.0 * product_bandwidth(kernel) / kernel.triad_bandwidth,
+                    kernel.triad_bandwidth / 1e9);
+    }
+    std::printf("\n");
+}
 
 const char* describe(ComponentStatus status)
 {
@@ -52,7 +100,8 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<ComponentBounds>& bounds,
                   const std::vector<ActualError>* actual,
                   const std::vector<std::string>& defects,
-                  const TargetAccuracyBudget* budget, const StageTimes& times)
+                  const TargetAccuracyBudget* budget, const StageTimes& times,
+                  const KernelMeasurements& kernel)
 {
     {
         std::ofstream out(path);
@@ -96,6 +145,10 @@ void write_report(const std::string& path, const RunOptions& o,
             json.field("block_width", o.block.block_width);
             json.field("guard_vectors", o.block.guard_vectors);
         }
+        if (o.method == "lanczos") {
+            json.field("krylov_dimension", o.krylov_dimension);
+        }
+        json.field("deflation", o.deflation_kind);
         json.field("components", o.deflation.components);
         json.field("tolerance", o.deflation.tolerance);
         json.field("max_iterations", o.deflation.max_iterations);
@@ -103,6 +156,7 @@ void write_report(const std::string& path, const RunOptions& o,
         json.field("total_iterations", tracker.total_iterations());
         json.field("total_vector_products", tracker.total_vector_products());
         json.end_object();
+        write_kernel(json, kernel);
         json.field("total_variance", total_variance);
         json.field("explained_variance_ratio", explained);
         json.key("components");

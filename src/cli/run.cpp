@@ -19,6 +19,7 @@
 #include "covdefl/cli.hpp"
 #include "covdefl/covariance.hpp"
 #include "covdefl/io.hpp"
+#include "covdefl/kernels.hpp"
 #include "covdefl/mpi.hpp"
 #include "covdefl/reference.hpp"
 #include "covdefl/solver.hpp"
@@ -141,21 +142,25 @@ void check_memory(const ProcessGrid& grid, double peak_bytes,
 
 // Runs the deflation method that --method selects on `covariance`, which
 // the power and block methods leave deflated.
-DeflationResult solve_components(const RunOptions& o,
-                                 const DeflationOptions& deflation,
-                                 BlockCyclicMatrix& covariance,
-                                 SolveObserver* observer,
-                                 TargetAccuracyBudget* budget)
+// Whether the solve overwrites the covariance matrix: explicit deflation
+// and the block methods, which deflate it in place.
+bool overwrites_matrix(const RunOptions& o)
+{
+    return o.deflation_kind == "explicit" || o.method == "block" ||
+           o.method == "parallel";
+}
+
+// Runs the block or parallel method, which deflate `covariance` in place
+// by whole blocks.
+DeflationResult solve_in_blocks(const RunOptions& o,
+                                const DeflationOptions& deflation,
+                                BlockCyclicMatrix& covariance,
+                                SolveObserver* observer)
 {
     if (o.method == "block") {
         return run_block_deflation(covariance, deflation, o.block, observer);
     }
-    if (o.method == "parallel") {
-        return run_parallel_deflation(covariance, deflation, observer);
-    }
-    ExplicitDeflation op(covariance);
-    PowerIteration power;
-    return run_deflation(op, deflation, power, observer, budget);
+    return run_parallel_deflation(covariance, deflation, observer);
 }
 
 Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
@@ -163,9 +168,11 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
 {
     Problem problem;
     double start = MPI_Wtime();
-    // Extra d x d matrices that --check keeps: the original, PDSYEVR's
-    // working copy and its eigenvectors.
-    const double check_copies = o.check ? 3.0 : 0.0;
+    // Extra d x d matrices that --check keeps: the original (only when
+    // explicit deflation overwrites the matrix), PDSYEVR's working copy and
+    // its eigenvectors.
+    const double check_copies =
+        o.check ? (overwrites_matrix(o) ? 3.0 : 2.0) : 0.0;
     if (o.synthetic_dimension > 0) {
         const double d = static_cast<double>(o.synthetic_dimension);
         check_memory(grid,
@@ -330,14 +337,20 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                     grid.npcol(), o.block_size);
         std::fflush(stdout);
     }
+    // Explicit deflation and the block methods overwrite the matrix, so
+    // --check needs a copy.
     std::unique_ptr<BlockCyclicMatrix> original;
-    if (o.check) {
+    if (o.check && overwrites_matrix(o)) {
         original = std::make_unique<BlockCyclicMatrix>(*problem.covariance);
     }
 
     // 2. Deflation, observed by the tracker on rank 0.
     Tracker tracker;
     ProgressReporter reporter(tracker, o.deflation.components, o.quiet);
+    KernelMeasurements kernel;
+    if (o.measure_bandwidth) {
+        kernel.triad_bandwidth = measure_triad_bandwidth(comm);
+    }
     double start = MPI_Wtime();
     DeflationOptions deflation = o.deflation;
     deflation.probe = true;
@@ -346,17 +359,35 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         budget = std::make_unique<TargetAccuracyBudget>(o.target_accuracy,
                                                         o.deflation.components);
     }
-    DeflationResult result =
-        solve_components(o, deflation, *problem.covariance,
-                         rank == 0 ? &reporter : nullptr, budget.get());
-    times.solve = MPI_Wtime() - start;
-    problem.covariance.reset();
+    DeflationResult result;
+    if (o.method == "block" || o.method == "parallel") {
+        result = solve_in_blocks(o, deflation, *problem.covariance,
+                                 rank == 0 ? &reporter : nullptr);
+        times.solve = MPI_Wtime() - start;
+    } else {
+        std::unique_ptr<DeflatedOperator> deflated =
+            make_deflation(o, *problem.covariance);
+        TimedOperator op(*deflated);
+        std::unique_ptr<EigenSubroutine> subroutine = make_subroutine(o);
+        result = run_deflation(op, deflation, *subroutine,
+                               rank == 0 ? &reporter : nullptr, budget.get());
+        times.solve = MPI_Wtime() - start;
+        kernel.products = op.products();
+        kernel.product_seconds = op.product_seconds();
+        kernel.deflation_seconds = op.deflation_seconds();
+        kernel.bytes_per_product = symv_matrix_bytes(d);
+    }
+    if (original || !o.check) {
+        problem.covariance.reset();
+    }
 
     // 3. Optional reference check.
     std::optional<ReferenceCheck> check;
     if (o.check) {
         start = MPI_Wtime();
-        check = check_against_pdsyevr(*original, result.vectors);
+        // Implicit deflation left the covariance as it was.
+        check = check_against_pdsyevr(
+            original ? *original : *problem.covariance, result.vectors);
         for (std::size_t i = 0; i < check->components.size(); ++i) {
             ComponentCheck& c = check->components[i];
             const double theta = result.components[i].eigenvalue;
@@ -439,7 +470,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                                          tracker, explained,
                                          check ? &*check : nullptr, bounds,
                                          actual.empty() ? nullptr : &actual,
-                                         defects, budget.get(), times);
+                                         defects, budget.get(), times, kernel);
                         });
         print_table(tracker, explained, check ? &*check : nullptr);
         if (!o.quiet) {
@@ -452,6 +483,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
             print_budget(*budget, bounds);
         }
         if (!o.quiet) {
+            print_kernel(kernel);
             std::printf("\ntime: read %.3f s, covariance %.3f s, solve %.3f s, "
                         "check %.3f s, write %.3f s\nresults in %s\n",
                         times.read, times.covariance, times.solve, times.check,

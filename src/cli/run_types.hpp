@@ -11,6 +11,7 @@
 #include "covdefl/block_solver.hpp"
 #include "covdefl/budget.hpp"
 #include "covdefl/grid.hpp"
+#include "covdefl/lanczos.hpp"
 #include "covdefl/reference.hpp"
 #include "covdefl/solver.hpp"
 #include "covdefl/tracker.hpp"
@@ -32,7 +33,7 @@ struct RunOptions {
     long long synthetic_dimension = 0;
     std::string spectrum = "geometric:0.9";
     DeflationOptions deflation;
-    std::string method = "power";  // power, block or parallel
+    std::string method = "lanczos";  // power, lanczos, block or parallel
     BlockDeflationOptions block;
     int block_size = 64;
     std::optional<GridShape> grid;
@@ -43,6 +44,9 @@ struct RunOptions {
     bool standardize = false;           // divide columns by their std dev
     bool drop_constant_columns = false;
     double target_accuracy = 0.0;  // 0: off
+    int krylov_dimension = LanczosIteration::default_krylov_dimension;
+    std::string deflation_kind = "explicit";  // explicit or implicit
+    bool measure_bandwidth = false;
     bool check = false;
     bool history = false;
     bool quiet = false;
@@ -73,6 +77,25 @@ struct Problem {
     std::string description;
 };
 
+// Memory-bound kernel figures of a run (rank 0's timings).
+struct KernelMeasurements {
+    long long products = 0;          // products with the deflated matrix
+    double product_seconds = 0.0;    // their total wall time
+    double deflation_seconds = 0.0;  // wall time of the deflation updates
+    double bytes_per_product = 0.0;  // matrix bytes one product reads
+    double triad_bandwidth = 0.0;    // bytes/s, 0 unless measured
+};
+
+// Returns the eigen sub-routine that --method names. Throws Error on
+// another name.
+std::unique_ptr<EigenSubroutine> make_subroutine(const RunOptions& o);
+
+// Returns the deflated operator that --deflation names on `matrix`.
+// Explicit deflation overwrites the matrix, implicit deflation leaves it
+// as it is. Throws Error on another name.
+std::unique_ptr<DeflatedOperator> make_deflation(const RunOptions& o,
+                                                 BlockCyclicMatrix& matrix);
+
 // Returns the parsed options, or nothing when --help or --version was
 // handled. Every rank parses the same command line, so a bad option is a
 // collective error.
@@ -91,7 +114,11 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<ComponentBounds>& bounds,
                   const std::vector<ActualError>* actual,
                   const std::vector<std::string>& defects,
-                  const TargetAccuracyBudget* budget, const StageTimes& times);
+                  const TargetAccuracyBudget* budget, const StageTimes& times,
+                  const KernelMeasurements& kernel);
+
+// Prints the kernel figures (rank 0).
+void print_kernel(const KernelMeasurements& kernel);
 
 // Prints the bounds table (rank 0).
 void print_bounds(const std::vector<ComponentBounds>& bounds,

@@ -178,7 +178,7 @@ BlockMeasurement measure_block(const BlockCyclicMatrix& v,
         s.status = outcome.status;
         s.original_rayleigh_quotient = original_quotient[i];
         s.original_residual_norm = std::sqrt(norms[2 * i + 1]);
-        s.power_iteration = false;
+        s.subroutine = "block";
         for (int j = 0; j < c; ++j) {
             const double overlap = at(fv, c, j, i);
             s.max_overlap = std::max(s.max_overlap, std::abs(overlap));

@@ -180,6 +180,9 @@ DeflationResult run_parallel_deflation(const BlockCyclicMatrix& matrix,
         block::measure_block(v, p, m, k_total, none, start, 0, outcomes);
     measured.block.block_products = rounds;
     measured.block.vector_products = vector_products;
+    for (ComponentSummary& summary : measured.summaries) {
+        summary.subroutine = "parallel";
+    }
     DeflationResult result;
     block::finish_block(measured, k_total, MPI_Wtime() - started, v, outcomes,
                         observer, result);

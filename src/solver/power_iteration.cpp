@@ -4,6 +4,7 @@
 
 #include "covdefl/mpi.hpp"
 #include "covdefl/solver.hpp"
+#include "solver/messages.hpp"
 
 namespace covdefl {
 
@@ -31,17 +32,6 @@ enum Decision : int {
     stop_oscillating,
     stop_not_finite
 };
-
-std::string not_psd_message(int component, const std::string& detail)
-{
-    std::ostringstream message;
-    message << "the matrix is not positive semidefinite: " << detail
-            << " while computing component " << component + 1
-            << "; covdefl needs a covariance matrix, so check the input "
-               "(for --input-kind covariance, a symmetric positive "
-               "semidefinite matrix)";
-    return message.str();
-}
 
 }  // namespace
 
@@ -139,13 +129,7 @@ ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
             break;
         }
         if (decision == stop_not_finite) {
-            throw Error("a non-finite value appeared in power iteration for "
-                        "component " +
-                            std::to_string(component + 1) +
-                            " (Rayleigh quotient " + std::to_string(theta) +
-                            "); the matrix holds values too large for "
-                            "float64, so rescale the input",
-                        /*collective=*/true);
+            throw non_finite_error("power iteration", component, theta);
         }
         if (decision == stop_negative) {
             std::ostringstream detail;
