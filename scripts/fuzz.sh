@@ -13,8 +13,9 @@
 # Each harness runs as one libFuzzer job (-jobs=1). A run resumes from the
 # corpus that earlier runs left in FUZZ_DIR/corpus/HARNESS. Crashes, hangs
 # (over 10 s per input) and out-of-memory inputs are written to
-# FUZZ_DIR/findings/HARNESS/. The exit status is 1 when any harness found
-# something.
+# FUZZ_DIR/findings/HARNESS/, where they stay until removed. The summary
+# counts every file there. The exit status is 1 when any is present or a
+# libFuzzer run exits non-zero.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
