@@ -23,9 +23,7 @@ fuzz_dir=${FUZZ_DIR:-$repo/build-fuzz}
 seconds=${FUZZ_SECONDS:-300}
 max_len=${FUZZ_MAX_LEN:-16384}
 all_harnesses=(fuzz_npy_header fuzz_idx_header fuzz_csv_text fuzz_npy_file
-    fuzz_idx_file)
-# TODO: add the Matrix Market harness here and in fuzz/CMakeLists.txt once
-# its parser exists.
+    fuzz_idx_file fuzz_mtx_header)
 
 if (($# > 0)); then
     harnesses=("$@")
@@ -33,12 +31,13 @@ else
     harnesses=("${all_harnesses[@]}")
 fi
 
-# Prints the input format of `harness`: npy, idx or csv.
+# Prints the input format of `harness`: npy, idx, csv or mtx.
 format_of() {
     case $1 in
     fuzz_npy_header | fuzz_npy_file) echo npy ;;
     fuzz_idx_header | fuzz_idx_file) echo idx ;;
     fuzz_csv_text) echo csv ;;
+    fuzz_mtx_header) echo mtx ;;
     *)
         echo "fuzz.sh: unknown harness '$1'; expected one of" \
             "${all_harnesses[*]}" >&2
@@ -54,6 +53,7 @@ seed_files() {
     npy) patterns=(-name '*.npy') ;;
     idx) patterns=(-name '*idx*') ;;
     csv) patterns=(-name '*.csv' -o -name '*.tsv' -o -name '*.txt') ;;
+    mtx) patterns=(-name '*.mtx' -o -name '*.mm') ;;
     esac
     find "$repo/tests/data" -type f \( "${patterns[@]}" \)
 }
