@@ -139,6 +139,24 @@ struct CsvOptions {
 std::unique_ptr<RowSource> open_csv(const std::string& path,
                                     const CsvOptions& options = {});
 
+// Dialect and shape of delimited text, as found by scan_csv_text.
+struct CsvShape {
+    char delimiter = ' ';  // ' ' means runs of spaces and tabs
+    bool has_header = false;
+    // Whether every data line ends with a delimiter, whose empty field is
+    // not a column.
+    bool trailing_delimiter = false;
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+};
+
+// Scans delimited text held in memory the way open_csv scans a file:
+// detects the dialect, counts the rows and columns and converts every
+// field, throwing the same InputError as open_csv with `name` in place of
+// the path. It opens no file, so a fuzzer can call it.
+CsvShape scan_csv_text(std::string_view text, const std::string& name,
+                       const CsvOptions& options = {});
+
 // Returns the format of `path`: `format` itself unless it is "auto". For
 // "auto" the name decides. `.npy` is NumPy, `.csv`, `.tsv` and `.txt` are
 // delimited text, `.mtx` and `.mm` are Matrix Market, and a name with "idx"

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -36,10 +37,20 @@ using csv_detail::whitespace_delimiter;
 // Buffer of the std::ifstream that reads the file line by line.
 constexpr std::size_t read_buffer_bytes = 1 << 20;
 
-// Reads the lines of a text file that are neither blank nor comments,
-// through a large buffer, counting every physical line.
+// Reads the lines of a text file or stream that are neither blank nor
+// comments, counting every physical line. A file is read through a large
+// buffer.
 class LineReader {
 public:
+    // Reads `stream`, which must outlive the reader. Messages name `name` in
+    // place of a path.
+    LineReader(std::istream& stream, const std::string& name, char comment)
+        : path_(name)
+        , comment_(comment)
+        , stream_(&stream)
+    {
+    }
+
     LineReader(const std::string& path, char comment)
         : path_(path)
         , comment_(comment)
@@ -60,6 +71,7 @@ public:
             throw InputError("cannot open " + path + ": " +
                              std::strerror(errno) + "; check the path");
         }
+        stream_ = &file_;
     }
 
     // Stores the next line that is not blank and not a comment in `line`,
@@ -68,7 +80,7 @@ public:
     // newlines (a binary file, say) is read in full before it is rejected.
     bool next(std::string_view& line)
     {
-        while (std::getline(file_, text_)) {
+        while (std::getline(*stream_, text_)) {
             ++line_number_;
             std::string_view view = text_;
             if (line_number_ == 1) {
@@ -94,7 +106,7 @@ public:
             line = view;
             return true;
         }
-        if (file_.bad()) {
+        if (stream_->bad()) {
             throw InputError("reading " + path_ + " failed after line " +
                              std::to_string(line_number_) +
                              " (an I/O error); check the file and the disk");
@@ -119,6 +131,7 @@ private:
     char comment_;
     std::vector<char> buffer_;
     std::ifstream file_;
+    std::istream* stream_ = nullptr;  // file_ or the stream given
     std::string text_;
     std::int64_t line_number_ = 0;
 };
@@ -200,13 +213,11 @@ private:
     std::vector<Field> fields_;
 };
 
-// Reads the whole file once: detects the delimiter and the header, counts
+// Reads `reader` to its end: detects the delimiter and the header, counts
 // the rows and columns and validates every data line.
-CsvLayout scan_csv(const std::string& path, const CsvOptions& options)
+CsvLayout scan_lines(LineReader& reader, const std::string& path,
+                     const CsvOptions& options)
 {
-    csv_detail::check_delimiter(options.delimiter, options.comment, path);
-
-    LineReader reader(path, options.comment);
     const LineSplitter splitter(path);
     CsvLayout layout;
     std::vector<Field> fields;
@@ -244,7 +255,31 @@ CsvLayout scan_csv(const std::string& path, const CsvOptions& options)
     return layout;
 }
 
+CsvLayout scan_csv(const std::string& path, const CsvOptions& options)
+{
+    csv_detail::check_delimiter(options.delimiter, options.comment, path);
+    LineReader reader(path, options.comment);
+    return scan_lines(reader, path, options);
+}
+
 }  // namespace
+
+CsvShape scan_csv_text(std::string_view text, const std::string& name,
+                       const CsvOptions& options)
+{
+    csv_detail::check_delimiter(options.delimiter, options.comment, name);
+    std::istringstream stream{std::string(text)};
+    LineReader reader(stream, name, options.comment);
+    const CsvLayout layout = scan_lines(reader, name, options);
+
+    CsvShape shape;
+    shape.delimiter = layout.delimiter;
+    shape.has_header = layout.has_header;
+    shape.trailing_delimiter = layout.trailing_delimiter;
+    shape.rows = layout.rows;
+    shape.cols = layout.cols;
+    return shape;
+}
 
 std::unique_ptr<RowSource> open_csv(const std::string& path,
                                     const CsvOptions& options)
