@@ -44,9 +44,11 @@ def covdefl_record(report):
         for c in components
         if c.get("original_rayleigh_quotient")
     ]
-    # Power iteration applies C (deflated) once per iteration. Methods that
-    # report their own count of products store it in solver.products.
-    products = solver.get("products")
+    # solver.total_vector_products counts matrix-vector-product
+    # equivalents (a block product with m columns counts m), the extra
+    # component K + 1 included. Older reports without it: power iteration
+    # applies C (deflated) once per iteration.
+    products = solver.get("total_vector_products") or solver.get("products")
     if products is None and solver.get("method") == "power":
         products = solver["total_iterations"]
         estimate = report.get("next_eigenvalue_estimate")

@@ -141,8 +141,11 @@ detect_methods() {
 }
 # A covdefl without a --method option runs power iteration, so the harness
 # passes no flag to it.
+# The help text goes through a variable: with pipefail, grep -q closing
+# the pipe early would make "covdefl --help | grep -q" fail.
 method_flag=1
-if ! "$covdefl" --help | grep -q -- '--method'; then
+covdefl_help=$("$covdefl" --help)
+if ! grep -q -- '--method' <<<"$covdefl_help"; then
     method_flag=0
 fi
 if [[ -z $covdefl_methods ]]; then

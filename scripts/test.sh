@@ -11,4 +11,8 @@ if [[ $(id -u) -eq 0 ]]; then
 fi
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 cd "${BUILD_DIR:-$repo/build}"
-ctest --output-on-failure --timeout 900 "$@"
+# Two tests at a time: the suites spend much of their time starting
+# mpiexec and waiting on small runs, so this halves the wall time on two
+# cores. Each test's PROCESSORS property keeps CTest from starting more
+# ranks than that at once.
+ctest --output-on-failure --timeout 900 --parallel 2 "$@"

@@ -252,8 +252,11 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
     if (o.standardize) {
         standardize_data(o, x, problem);
     }
+    const double syrk_start = MPI_Wtime();
     problem.covariance =
         std::make_unique<BlockCyclicMatrix>(form_covariance(x));
+    times.syrk = MPI_Wtime() - syrk_start;
+    times.syrk_flops = n * d * (d + 1.0);
     if (o.scores) {
         problem.data = std::make_unique<BlockCyclicMatrix>(std::move(x));
     }
@@ -364,6 +367,12 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         result = solve_in_blocks(o, deflation, *problem.covariance,
                                  rank == 0 ? &reporter : nullptr);
         times.solve = MPI_Wtime() - start;
+        kernel.block_products = true;
+        kernel.product_seconds = times.solve;
+        kernel.bytes_per_product = symv_matrix_bytes(d);
+        for (const BlockSummary& block : tracker.blocks()) {
+            kernel.products += block.block_products;
+        }
     } else {
         std::unique_ptr<DeflatedOperator> deflated =
             make_deflation(o, *problem.covariance);

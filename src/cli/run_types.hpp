@@ -33,7 +33,7 @@ struct RunOptions {
     long long synthetic_dimension = 0;
     std::string spectrum = "geometric:0.9";
     DeflationOptions deflation;
-    std::string method = "lanczos";  // power, lanczos, block or parallel
+    std::string method = "block";  // block, lanczos, power or parallel
     BlockDeflationOptions block;
     int block_size = 64;
     std::optional<GridShape> grid;
@@ -56,7 +56,10 @@ struct RunOptions {
 // Wall time of each pipeline stage, in seconds.
 struct StageTimes {
     double read = 0.0;
-    double covariance = 0.0;
+    double covariance = 0.0;  // centring and forming the covariance
+    double syrk = 0.0;        // PDSYRK alone, part of `covariance`
+    double syrk_flops = 0.0;  // n·d·(d + 1), the flops of PDSYRK
+
     double solve = 0.0;
     double check = 0.0;
     double write = 0.0;
@@ -84,6 +87,10 @@ struct KernelMeasurements {
     double deflation_seconds = 0.0;  // wall time of the deflation updates
     double bytes_per_product = 0.0;  // matrix bytes one product reads
     double triad_bandwidth = 0.0;    // bytes/s, 0 unless measured
+    // True for the block and parallel methods: `products` counts products
+    // with a block of vectors (PDSYMM), and `product_seconds` is the whole
+    // solve, so the bandwidth derived from it is a lower bound.
+    bool block_products = false;
 };
 
 // Returns the eigen sub-routine that --method names. Throws Error on

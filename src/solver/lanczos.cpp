@@ -412,6 +412,7 @@ ComponentSummary LanczosIteration::solve(const DeflatedOperator& op,
         mpi::check(MPI_Bcast(&decision, 1, MPI_INT, 0, comm), "MPI_Bcast");
 
         summary.iterations = products;
+        summary.vector_products = products;
         summary.eigenvalue = theta;
         summary.residual_norm = record.residual_norm;
         summary.tolerance = threshold;
@@ -448,6 +449,7 @@ ComponentSummary LanczosIteration::solve(const DeflatedOperator& op,
             }
             mpi::check(MPI_Bcast(&decision, 1, MPI_INT, 0, comm), "MPI_Bcast");
             summary.iterations = products;
+            summary.vector_products = products;
             summary.eigenvalue = confirmed.theta;
             summary.residual_norm = confirmed.residual;
             summary.tolerance = check_threshold;
