@@ -142,6 +142,66 @@ void check_memory(const ProcessGrid& grid, double peak_bytes,
 
 // Runs the deflation method that --method selects on `covariance`, which
 // the power and block methods leave deflated.
+// Marks the rows of the symmetric matrix `a`, whose lower triangle is
+// valid, that are exactly zero (a constant data column gives one). The
+// result is the same on every rank. Collective.
+std::vector<int> find_zero_rows(const BlockCyclicMatrix& a)
+{
+    std::vector<int> nonzero(static_cast<std::size_t>(a.rows()), 0);
+    for (int jl = 0; jl < a.local_cols(); ++jl) {
+        const int j = a.global_col(jl);
+        for (int il = 0; il < a.local_rows(); ++il) {
+            const int i = a.global_row(il);
+            if (i >= j && a.local(il, jl) != 0.0) {
+                nonzero[static_cast<std::size_t>(i)] = 1;
+                nonzero[static_cast<std::size_t>(j)] = 1;
+            }
+        }
+    }
+    mpi::check(MPI_Allreduce(MPI_IN_PLACE, nonzero.data(),
+                             static_cast<int>(nonzero.size()), MPI_INT, MPI_MAX,
+                             a.grid().comm()),
+               "MPI_Allreduce");
+    std::vector<int> zero(nonzero.size());
+    for (std::size_t i = 0; i < nonzero.size(); ++i) {
+        zero[i] = nonzero[i] == 0 ? 1 : 0;
+    }
+    return zero;
+}
+
+// Sets to exactly 0 the entries of each component in the zero rows of Σ.
+// For θ ≠ 0 the eigenvector satisfies v_i = (Σv)_i / θ = 0 there, so the
+// entries differ from 0 by rounding alone, which the block methods leave
+// (their start vectors and filters mix every row). Components with θ at
+// the rounding level of the largest one are left as they are, because
+// their eigenvectors may lie in those rows. Collective.
+void clear_zero_rows(DeflationResult& result, const std::vector<int>& zero)
+{
+    if (result.components.empty()) {
+        return;
+    }
+    const double d = static_cast<double>(zero.size());
+    const double floor = 64.0 * d * std::numeric_limits<double>::epsilon() *
+                         std::abs(result.components.front().eigenvalue);
+    for (std::size_t k = 0; k < result.vectors.size(); ++k) {
+        if (!(std::abs(result.components[k].eigenvalue) > floor)) {
+            continue;
+        }
+        DistVector& v = result.vectors[k];
+        for (int il = 0; il < v.local_size(); ++il) {
+            if (zero[static_cast<std::size_t>(v.global_row(il))] != 0) {
+                v.local(il, 0) = 0.0;
+            }
+        }
+        const double norm = std::sqrt(dot(v, v));
+        if (norm > 0.0) {
+            for (int il = 0; il < v.local_size(); ++il) {
+                v.local(il, 0) /= norm;
+            }
+        }
+    }
+}
+
 // Whether the solve overwrites the covariance matrix: explicit deflation
 // and the block methods, which deflate it in place.
 bool overwrites_matrix(const RunOptions& o)
@@ -362,6 +422,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         budget = std::make_unique<TargetAccuracyBudget>(o.target_accuracy,
                                                         o.deflation.components);
     }
+    const std::vector<int> zero_rows = find_zero_rows(*problem.covariance);
     DeflationResult result;
     if (o.method == "block" || o.method == "parallel") {
         result = solve_in_blocks(o, deflation, *problem.covariance,
@@ -386,6 +447,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         kernel.deflation_seconds = op.deflation_seconds();
         kernel.bytes_per_product = symv_matrix_bytes(d);
     }
+    clear_zero_rows(result, zero_rows);
     if (original || !o.check) {
         problem.covariance.reset();
     }

@@ -340,7 +340,11 @@ void BlockIteration::run()
         if (locked_ >= targets_) {
             break;
         }
-        if (block_products_ >= options_.max_iterations) {
+        // An outer iteration costs degree + 1 products (filter and
+        // Rayleigh–Ritz), so the degree shrinks to stay within
+        // --max-iterations, and fewer than 2 remaining products end it.
+        const long long remaining = options_.max_iterations - block_products_;
+        if (remaining < 2) {
             for (int i = locked_; i < targets_; ++i) {
                 outcomes_[i].status = ComponentStatus::iteration_limit;
                 outcomes_[i].tolerance = threshold(theta_[i]);
@@ -350,7 +354,8 @@ void BlockIteration::run()
             break;
         }
         const BlockCyclicMatrix previous = x_;
-        chebyshev_filter(filter_degree());
+        chebyshev_filter(static_cast<int>(
+            std::min<long long>(filter_degree(), remaining - 1)));
         // The active columns are not projected against the locked ones or
         // the earlier blocks. Â moves those directions to eigenvalues near 0,
         // where the filter damps them, and the eigenvectors of Â that the
