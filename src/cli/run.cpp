@@ -140,8 +140,6 @@ void check_memory(const ProcessGrid& grid, double peak_bytes,
     throw Error(message.str(), /*collective=*/true);
 }
 
-// Runs the deflation method that --method selects on `covariance`, which
-// the power and block methods leave deflated.
 // Marks the rows of the symmetric matrix `a`, whose lower triangle is
 // valid, that are exactly zero (a constant data column gives one). The
 // result is the same on every rank. Collective.
