@@ -270,6 +270,11 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
         reject("--drop-constant-columns applies only with --standardize; "
                "add --standardize or remove --drop-constant-columns");
     }
+    if (values.count("synthetic") == 0 && !values["spectrum"].defaulted()) {
+        reject("--spectrum " + o.spectrum +
+               " applies to --synthetic only; add --synthetic D or remove "
+               "--spectrum");
+    }
     if (values.count("synthetic") != 0 &&
         (o.synthetic_dimension < 1 || o.synthetic_dimension > 1'000'000)) {
         reject("invalid --synthetic " + std::to_string(o.synthetic_dimension) +

@@ -36,6 +36,9 @@ for ranks in 1 2; do
         --spectrum bogus:1 --synthetic 10
     expect_error "grid 3x1" "$ranks" '3x1' \
         --input "$random" --grid 3x1
+    expect_error "spectrum without synthetic" "$ranks" \
+        '--spectrum list:1,2;--synthetic' \
+        --input "$random" --spectrum list:1,2
 done
 
 # Repeat some of the errors on 3 and 4 ranks. The small block sizes spread
