@@ -11,8 +11,7 @@ if [[ $(id -u) -eq 0 ]]; then
 fi
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 cd "${BUILD_DIR:-$repo/build}"
-# Two tests at a time: the suites spend much of their time starting
-# mpiexec and waiting on small runs, so this halves the wall time on two
-# cores. Each test's PROCESSORS property keeps CTest from starting more
-# ranks than that at once.
+# Up to two cores' worth of tests at a time. Each test's PROCESSORS
+# property counts against that limit, so the end-to-end suites (2 each)
+# run one at a time and only the small MPI tests overlap.
 ctest --output-on-failure --timeout 900 --parallel 2 "$@"
