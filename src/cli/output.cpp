@@ -103,13 +103,13 @@ void write_result_arrays(const fs::path& staging, const std::string& format,
 
 }  // namespace
 
-void prepare_output_folder(const std::string& folder, bool force)
+bool prepare_output_folder(const std::string& folder, bool force)
 {
     if (folder.empty()) {
         throw Error("invalid --output '': give a folder name");
     }
     std::error_code code;
-    fs::create_directories(folder, code);
+    const bool created = fs::create_directories(folder, code);
     if (code) {
         throw Error("cannot create output folder " + folder + ": " +
                     code.message() + "; choose a writable --output folder");
@@ -131,7 +131,7 @@ void prepare_output_folder(const std::string& folder, bool force)
                     "; choose a writable --output folder");
     }
     if (force) {
-        return;
+        return created;
     }
     std::string found;
     for (const std::string& name : result_file_names()) {
@@ -144,6 +144,18 @@ void prepare_output_folder(const std::string& folder, bool force)
                     " already contains results of an earlier run (" + found +
                     "); pass --force to replace them or choose another "
                     "--output folder");
+    }
+    return created;
+}
+
+CreatedFolderGuard::~CreatedFolderGuard()
+{
+    if (!created_) {
+        return;
+    }
+    std::error_code code;
+    if (fs::is_empty(folder_, code) && !code) {
+        fs::remove(folder_, code);
     }
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace covdefl {
@@ -12,7 +13,26 @@ namespace covdefl {
 // it. Unless `force` is set, also rejects a folder that already contains a
 // result file of an earlier run. Throws Error with the reason and what to
 // do. Called before any computation, so a bad --output costs no run time.
-void prepare_output_folder(const std::string& folder, bool force);
+// Returns whether the folder was created by this call.
+bool prepare_output_folder(const std::string& folder, bool force);
+
+// Removes the --output folder at scope exit when this run created it and
+// it is still empty, so that a run stopped by an error leaves no trace.
+class CreatedFolderGuard {
+public:
+    CreatedFolderGuard(std::string folder, bool created)
+        : folder_(std::move(folder))
+        , created_(created)
+    {
+    }
+    ~CreatedFolderGuard();
+    CreatedFolderGuard(const CreatedFolderGuard&) = delete;
+    CreatedFolderGuard& operator=(const CreatedFolderGuard&) = delete;
+
+private:
+    std::string folder_;
+    bool created_;
+};
 
 // Makes the entry of largest magnitude positive (the first such entry on a
 // tie), so the sign of a principal axis is reproducible.

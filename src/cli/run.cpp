@@ -334,11 +334,13 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
         return exit_success;
     }
     const RunOptions& o = *parsed;
+    bool created_output = false;
     mpi::run_agreed(comm, [&] {
         if (rank == 0) {
-            prepare_output_folder(o.output, o.force);
+            created_output = prepare_output_folder(o.output, o.force);
         }
     });
+    CreatedFolderGuard output_guard(o.output, created_output);
     ProcessGrid grid(comm, *o.grid);
     StageTimes times;
 

@@ -18,6 +18,26 @@ expect_result "loose target accuracy" 2 \
     --synthetic 300 --spectrum geometric:0.9 --components 8 \
     --method power --target-accuracy 1e-3
 
+# An input error leaves no empty --output folder behind when the run
+# created it, and an existing folder stays.
+new_output
+run_covdefl 2 "$output" --input "$random" --components 13
+if [[ $run_status -ne 1 ]]; then
+    fail "failed run removes its new folder" "exit status $run_status, expected 1"
+elif [[ -e $output ]]; then
+    fail "failed run removes its new folder" "$output is still there"
+else
+    pass "failed run removes its new folder"
+fi
+new_output
+mkdir -p "$output"
+run_covdefl 2 "$output" --input "$random" --components 13
+if [[ -d $output ]]; then
+    pass "failed run keeps an existing folder"
+else
+    fail "failed run keeps an existing folder" "$output was removed"
+fi
+
 mkfifo "$work/fifo.npy"
 expect_error "fifo input" 2 'fifo\.npy;not a regular file' \
     --input "$work/fifo.npy"
