@@ -1,7 +1,7 @@
 // Parallel HDF5 input and output. Available when CMake found parallel HDF5
 // (option COVDEFL_WITH_HDF5); in a build without it every function below
 // except hdf5_available, hdf5_library_version and is_hdf5_input throws an
-// Error that says so.
+// Error that names the missing HDF5 support.
 #pragma once
 
 #include <mpi.h>

@@ -13,7 +13,7 @@ namespace covdefl {
 // The Krylov basis is kept orthonormal by full reorthogonalisation (two
 // passes of classical Gram-Schmidt per product). The projected matrix is
 // solved with LAPACK dsyev on every rank, and rank 0's solution is
-// broadcast, so all ranks take the same steps. When the basis holds m
+// broadcast, so all ranks take the same steps. When the basis contains m
 // vectors, the `kept` Ritz vectors with the largest Ritz values stay and
 // the iteration continues from the last basis vector.
 //

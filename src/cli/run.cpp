@@ -226,11 +226,12 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
 {
     Problem problem;
     double start = MPI_Wtime();
-    // Extra d x d matrices that --check keeps: the original (only when
-    // explicit deflation overwrites the matrix), PDSYEVR's working copy and
-    // its eigenvectors.
-    const double check_copies =
-        o.check ? (overwrites_matrix(o) ? 3.0 : 2.0) : 0.0;
+    // Extra d x d matrices that --check keeps: PDSYEVR's working copy and
+    // its eigenvectors, and the original when the solve overwrites it.
+    double check_copies = 0.0;
+    if (o.check) {
+        check_copies = overwrites_matrix(o) ? 3.0 : 2.0;
+    }
     if (o.synthetic_dimension > 0) {
         const double d = static_cast<double>(o.synthetic_dimension);
         check_memory(grid,

@@ -117,6 +117,16 @@ BlockCyclicMatrix transposed(const BlockCyclicMatrix& a)
     return t;
 }
 
+// Throws a collective Error unless a covariance input is square.
+void require_square(const std::string& path, std::int64_t rows,
+                    std::int64_t cols)
+{
+    if (rows != cols) {
+        throw Error(io::not_square_message(path, rows, cols),
+                    /*collective=*/true);
+    }
+}
+
 // Reads the matrix of `input` as stored, then applies --transpose: text
 // formats through the byte-range readers, `.npy` and raw binary through
 // MPI-IO, IDX through a row source on every rank. With `square`, a stored
@@ -133,11 +143,7 @@ BlockCyclicMatrix read_input_matrix(const ProcessGrid& grid,
         if (square) {
             const MatrixShape shape =
                 io::read_hdf5_shape(grid.comm(), input.path, input.dataset);
-            if (shape.rows != shape.cols) {
-                throw Error(
-                    io::not_square_message(input.path, shape.rows, shape.cols),
-                    /*collective=*/true);
-            }
+            require_square(input.path, shape.rows, shape.cols);
         }
         stored.emplace(
             io::read_hdf5_matrix(grid, input.path, input.dataset, block_size));
@@ -148,18 +154,14 @@ BlockCyclicMatrix read_input_matrix(const ProcessGrid& grid,
         stored.emplace(io::read_matrix_market_matrix(grid, input.path,
                                                      block_size, square));
     } else if (file) {
-        if (square && file->rows != file->cols) {
-            throw Error(
-                io::not_square_message(input.path, file->rows, file->cols),
-                /*collective=*/true);
+        if (square) {
+            require_square(input.path, file->rows, file->cols);
         }
         stored.emplace(read_binary_matrix(grid, *file, block_size));
     } else {
         auto source = open_on_all_ranks(grid, input.path, resolved);
-        if (square && source->rows() != source->cols()) {
-            throw Error(io::not_square_message(input.path, source->rows(),
-                                               source->cols()),
-                        /*collective=*/true);
+        if (square) {
+            require_square(input.path, source->rows(), source->cols());
         }
         stored.emplace(grid, source->rows(), source->cols(), block_size,
                        block_size);

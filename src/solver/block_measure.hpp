@@ -19,7 +19,7 @@ struct FoundComponents {
     std::vector<double> eigenvalues;
 };
 
-// How the iteration ended for one column of a block.
+// Outcome of the iteration for one column of a block.
 struct ColumnOutcome {
     int block_products = 0;
     long long vector_products = 0;

@@ -462,7 +462,7 @@ ComponentSummary LanczosIteration::solve(const DeflatedOperator& op,
                 break;
             }
             // The stored products overstated the convergence (rounding in
-            // a long basis), so the next test asks more of them.
+            // a long basis), so the next test is stricter.
             // NOTE: a residual that the stored products cannot bring below
             // the rounding floor keeps failing here until the limit.
             confirmation_factor *= 0.1;

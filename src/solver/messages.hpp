@@ -9,7 +9,7 @@
 namespace covdefl {
 
 // Message of a matrix that a sub-routine found not positive semidefinite;
-// `detail` says what showed it.
+// `detail` describes the evidence.
 inline std::string not_psd_message(int component, const std::string& detail)
 {
     std::ostringstream message;
