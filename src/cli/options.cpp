@@ -283,12 +283,14 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     if (values.count("grid") != 0) {
         try {
             o.grid = parse_grid_shape(values["grid"].as<std::string>());
+            o.grid_from_option = true;
         } catch (const Error& e) {
             reject(e.what());
         }
     } else {
         o.grid = choose_grid_shape(nranks);
     }
+    o.block_size_from_option = !values["block-size"].defaulted();
     if (o.grid->rows * o.grid->cols != nranks) {
         reject("--grid " + std::to_string(o.grid->rows) + "x" +
                std::to_string(o.grid->cols) + " needs " +

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "cli/layout.hpp"
 #include "cli/run_types.hpp"
 #include "covdefl/error.hpp"
 #include "covdefl/json.hpp"
@@ -104,7 +105,7 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<ActualError>* actual,
                   const std::vector<std::string>& defects,
                   const TargetAccuracyBudget* budget, const StageTimes& times,
-                  const KernelMeasurements& kernel)
+                  const KernelMeasurements& kernel, const RunLayout& layout)
 {
     {
         std::ofstream out(path);
@@ -119,6 +120,7 @@ void write_report(const std::string& path, const RunOptions& o,
         json.field("grid_cols", grid.npcol());
         json.field("block_size", o.block_size);
         json.end_object();
+        write_layout(json, layout);
         json.key("input");
         json.begin_object();
         json.field("source", problem.description);

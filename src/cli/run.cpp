@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/data_steps.hpp"
+#include "cli/layout.hpp"
 #include "cli/output.hpp"
 #include "cli/run_types.hpp"
 #include "covdefl/budget.hpp"
@@ -343,6 +344,10 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     });
     CreatedFolderGuard output_guard(o.output, created_output);
     ProcessGrid grid(comm, *o.grid);
+    const RunLayout layout = describe_layout(o, grid);
+    if (rank == 0) {
+        warn_if_oversubscribed(layout);
+    }
     StageTimes times;
 
     // 1. Input to covariance.
@@ -399,7 +404,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                     version, problem.description.c_str(), d,
                     o.deflation.components, grid.size(), grid.nprow(),
                     grid.npcol(), o.block_size);
-        std::fflush(stdout);
+        print_layout(layout);
     }
     // Explicit deflation and the block methods overwrite the matrix, so
     // --check needs a copy.
@@ -538,11 +543,11 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                             // The arrays are written; the report itself is the
                             // rest.
                             times.write = MPI_Wtime() - start;
-                            write_report(path, o, grid, problem, total_variance,
-                                         tracker, explained,
-                                         check ? &*check : nullptr, bounds,
-                                         actual.empty() ? nullptr : &actual,
-                                         defects, budget.get(), times, kernel);
+                            write_report(
+                                path, o, grid, problem, total_variance, tracker,
+                                explained, check ? &*check : nullptr, bounds,
+                                actual.empty() ? nullptr : &actual, defects,
+                                budget.get(), times, kernel, layout);
                         });
         print_table(tracker, explained, check ? &*check : nullptr);
         if (!o.quiet) {

@@ -36,7 +36,9 @@ struct RunOptions {
     std::string method = "block";  // block, lanczos, power or parallel
     BlockDeflationOptions block;
     int block_size = 64;
+    bool block_size_from_option = false;  // false: the default block size
     std::optional<GridShape> grid;
+    bool grid_from_option = false;  // false: choose_grid_shape's shape
     std::string output = "covdefl-output";
     std::string output_format = "npy";  // npy, csv or hdf5
     bool force = false;                 // replace the results in --output
@@ -93,6 +95,8 @@ struct KernelMeasurements {
     bool block_products = false;
 };
 
+struct RunLayout;
+
 // Returns the eigen sub-routine that --method names. Throws Error on
 // another name.
 std::unique_ptr<EigenSubroutine> make_subroutine(const RunOptions& o);
@@ -122,7 +126,7 @@ void write_report(const std::string& path, const RunOptions& o,
                   const std::vector<ActualError>* actual,
                   const std::vector<std::string>& defects,
                   const TargetAccuracyBudget* budget, const StageTimes& times,
-                  const KernelMeasurements& kernel);
+                  const KernelMeasurements& kernel, const RunLayout& layout);
 
 // Prints the kernel figures (rank 0).
 void print_kernel(const KernelMeasurements& kernel);
