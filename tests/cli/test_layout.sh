@@ -5,19 +5,20 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Checks OUTPUT/report.json's layout object and OUTPUT.stdout's layout
-# line. GRID is PxQ or "default", BLOCK_SIZE a number or "default".
+# line. GRID is PxQ or "default", BLOCK_SIZE a number or "default" (the
+# value that --help shows).
 # WARNING is "warn", "quiet" or "any": whether stderr must contain the
 # oversubscription warning, must not, or must agree with the report.
 # Usage: check_layout NAME OUTPUT RANKS GRID BLOCK_SIZE WARNING
 check_layout() {
     local name=$1 output=$2 reason
-    if reason=$("$python" - "$output" "${@:3}" <<'PY'
+    if reason=$("$python" - "$output" "$default_block_size" "${@:3}" <<'PY'
 import json
 import math
 import os
 import sys
 
-output, ranks, grid, block_size, warning = sys.argv[1:]
+output, default_block_size, ranks, grid, block_size, warning = sys.argv[1:]
 ranks = int(ranks)
 with open(os.path.join(output, "report.json")) as f:
     layout = json.load(f)["layout"]
@@ -48,7 +49,7 @@ expect("grid_rows", rows)
 expect("grid_cols", cols)
 expect("grid_source", source)
 if block_size == "default":
-    expect("block_size", 64)
+    expect("block_size", int(default_block_size))
     expect("block_size_source", "default")
 else:
     expect("block_size", int(block_size))
@@ -80,10 +81,10 @@ lines = [line for line in stdout.splitlines() if line.startswith("layout: ")]
 if len(lines) != 1:
     problems.append(f"{len(lines)} 'layout:' lines on stdout, expected 1")
 else:
-    shown = (f"layout: {ranks} ranks, {rows}x{cols} grid ({source}), block "
+    expected_prefix = (f"layout: {ranks} ranks, {rows}x{cols} grid ({source}), block "
              f"size {layout['block_size']} ({layout['block_size_source']})")
-    if not lines[0].startswith(shown):
-        problems.append(f"the layout line does not start with '{shown}': "
+    if not lines[0].startswith(expected_prefix):
+        problems.append(f"the layout line does not start with '{expected_prefix}': "
                         f"{lines[0]}")
 if problems:
     print("; ".join(problems))
@@ -96,12 +97,18 @@ PY
     fi
 }
 
+default_block_size=$("$covdefl" --help |
+    sed -nE 's/.*--block-size arg \(=([0-9]+)\).*/\1/p')
+if [[ ! $default_block_size =~ ^[0-9]+$ ]]; then
+    echo "FAIL - setup: no default of --block-size in covdefl --help"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 small_run=(--synthetic 100 --spectrum geometric:0.5 --components 2)
 
 # --- Defaults and explicit values at 1 to 4 ranks -----------------------------
 
 declare -A column_grid=([1]=1x1 [2]=1x2 [3]=1x3 [4]=1x4)
-declare -A row_grid=([1]=1x1 [2]=2x1 [3]=3x1 [4]=4x1)
 declare -A block_sizes=([1]=8 [2]=16 [3]=32 [4]=128)
 for ranks in 1 2 3 4; do
     new_output
@@ -115,17 +122,18 @@ for ranks in 1 2 3 4; do
         check_layout "--grid ${column_grid[$ranks]} np=$ranks" "$output" \
             "$ranks" "${column_grid[$ranks]}" "${block_sizes[$ranks]}" any
 done
-# An option equal to the default still counts as given.
+# Options equal to the defaults still count as given.
+name="--grid 2x1 --block-size $default_block_size np=2"
 new_output
-run_expecting_success "--grid 2x1 --block-size 64 np=2" 2 "$output" \
-    "${small_run[@]}" --grid "${row_grid[2]}" --block-size 64 &&
-    check_layout "--grid 2x1 --block-size 64 np=2" "$output" 2 2x1 64 any
+run_expecting_success "$name" 2 "$output" "${small_run[@]}" --grid 2x1 \
+    --block-size "$default_block_size" &&
+    check_layout "$name" "$output" 2 2x1 "$default_block_size" any
 
 # --- More BLAS threads than CPUs ------------------------------------------------
 
-# OpenBLAS caps its threads at the CPUs that the rank may run on, and
-# mpirun binds each rank to one core when the ranks fit the cores, so
-# binding is switched off here. Asking for at least as many threads as
+# OpenBLAS (0.3.21 here) caps its threads at the CPUs that the rank may
+# run on, and mpirun binds each rank to one core when the ranks fit the
+# cores, so binding is switched off here. Asking for at least as many threads as
 # the node has CPUs makes 2 ranks exceed them on any node.
 if "$mpiexec" --version 2>&1 | grep -qE 'Open MPI|OpenRTE'; then
     mpiexec_flags+=(--bind-to none)
