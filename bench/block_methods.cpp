@@ -3,8 +3,9 @@
 // and the block update PDSYR2K against a loop of PDSYR.
 //
 // Usage: mpirun -np P covdefl_bench_methods D K TOL REPEATS CONFIG...
-// with CONFIG one of power, parallel or block:B:G (block width B, G guard
-// vectors), optionally followed by *R to run it R times instead of
+// with CONFIG one of power, parallel, block:B:G (Chebyshev iteration, block
+// width B, G guard vectors) or krylov:B:G:S (block Krylov, S products per
+// cycle), optionally followed by *R to run it R times instead of
 // REPEATS. Besides the wall time it prints the CPU time of the solve
 // (maximum over the ranks), which a shared machine inflates less. The matrix is
 // Q diag(1, 1/2, ..., 1/D) Qᵀ (--spectrum power:1), seed 42, block size 64, as
@@ -86,10 +87,21 @@ Outcome run_once(const BlockCyclicMatrix& original, const std::string& config,
     } else if (config == "parallel") {
         result = run_parallel_deflation(c, options, observer);
     } else {
+        // block:B:G (Chebyshev) or krylov:B:G:S
         BlockDeflationOptions block;
-        const std::size_t colon = config.find(':', 6);
-        block.block_width = std::stoi(config.substr(6, colon - 6));
-        block.guard_vectors = std::stoi(config.substr(colon + 1));
+        const bool krylov = config.rfind("krylov:", 0) == 0;
+        block.iteration =
+            krylov ? BlockIterationKind::krylov : BlockIterationKind::chebyshev;
+        std::vector<int> fields;
+        for (std::size_t at = config.find(':'); at != std::string::npos;
+             at = config.find(':', at + 1)) {
+            fields.push_back(std::stoi(config.substr(at + 1)));
+        }
+        block.block_width = fields.at(0);
+        block.guard_vectors = fields.at(1);
+        if (krylov) {
+            block.krylov_steps = fields.at(2);
+        }
         result = run_block_deflation(c, options, block, observer);
     }
     Outcome outcome;

@@ -17,7 +17,9 @@
 #   --reps N              repetitions of every run (3)
 #   --tools LIST          any of covdefl,slepc,scalapack,machine,fashion
 #                         (all)
-#   --covdefl-methods L   covdefl --method values (detected from --help)
+#   --covdefl-methods L   covdefl --method values (detected from --help);
+#                         block/chebyshev or power/pblas add the block
+#                         iteration or the product kernel
 #   --slepc-methods L     EPS types (krylovschur,power,subspace)
 #   --tol T               tolerance of the iterative solvers (1e-8)
 #   --max-iterations N    covdefl's limit per component (10000); SLEPc
@@ -139,6 +141,22 @@ detect_methods() {
     rm -rf "$results/method-probe"
     (IFS=,; echo "${accepted[*]}")
 }
+# The covdefl options of a method word: "block", or "block/chebyshev" and
+# "power/pblas", where the words after the method choose the block
+# iteration (krylov, chebyshev) or the product kernel (triangle, pblas).
+method_flags() {
+    local words part
+    IFS=/ read -ra words <<<"$1"
+    echo "--method ${words[0]}"
+    for part in "${words[@]:1}"; do
+        case $part in
+        krylov | chebyshev) echo "--block-iteration $part" ;;
+        triangle | pblas) echo "--product-kernel $part" ;;
+        *) echo "run_all: unknown method variant '$part' in '$1'" >&2 ;;
+        esac
+    done
+}
+
 # A covdefl without a --method option runs power iteration, so the harness
 # passes no flag to it.
 # The help text goes through a variable: with pipefail, grep -q closing
@@ -309,7 +327,7 @@ for ((rep = 1; rep <= solver_reps; ++rep)); do
                             out=$results/covdefl-output
                             rm -rf "$out"
                             flag=()
-                            ((method_flag)) && flag=(--method "$method")
+                            ((method_flag)) && flag=($(method_flags "$method"))
                             execute "$name" mpirun -np "$ranks" --oversubscribe \
                                 "$covdefl" "${flag[@]}" --input "$path" \
                                 --input-kind covariance -k "$k" --tol "$tol" \

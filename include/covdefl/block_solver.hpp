@@ -7,7 +7,21 @@
 
 namespace covdefl {
 
+// How block deflation finds the leading eigenpairs of each block.
+enum class BlockIterationKind {
+    // Restarted block Krylov: each cycle builds the basis
+    // [X, ΣX, ..., Σ^(s−1) X] (orthonormalised, one product per step) and
+    // restarts from the Ritz vectors of the whole basis.
+    krylov,
+    // Chebyshev-filtered subspace iteration with Rayleigh–Ritz.
+    chebyshev,
+};
+
 struct BlockDeflationOptions {
+    BlockIterationKind iteration = BlockIterationKind::krylov;
+    // Products per cycle of the Krylov iteration: the basis holds
+    // krylov_steps times the block's columns.
+    int krylov_steps = 8;
     // Components found per deflation step (b). The last block is narrower
     // when K is not a multiple of b. 16 and 8 guard vectors made the
     // fewest block products on λi = 1/i, K = 10 (docs/benchmarks.md).

@@ -73,6 +73,7 @@ struct BlockSummary {
     int width = 0;  // components in the block, the probe excluded
     long long block_products = 0;   // products with a block of vectors
     long long vector_products = 0;  // matrix-vector-product equivalents
+    double product_seconds = 0.0;   // wall time of the products on rank 0
     // Against the matrix deflated by the earlier blocks, Σb: the extreme
     // eigenvalues of H = QᵀΣbQ and ‖ΣbQ − QH‖_F.
     double deflated_min = 0.0;

@@ -8,7 +8,8 @@
 namespace covdefl {
 
 // Âk x = Σx − Vk Θk Vkᵀ x for a block-cyclic symmetric Σ whose lower
-// triangle is valid: one PDSYMV with Σ, then two local matrix-vector
+// triangle is valid: one product with Σ (SymmetricProduct or PDSYMV, as
+// `kernel` says), then two local matrix-vector
 // products with the stored components Vk and one reduction of k doubles.
 // deflate() appends (θ, v) to the stored components, so Σ is never
 // modified and stays available (for the PDSYEVR check, for example).
@@ -19,7 +20,8 @@ namespace covdefl {
 class ImplicitDeflation : public DeflatedOperator {
 public:
     // Throws Error unless the matrix is square with square blocks.
-    explicit ImplicitDeflation(const BlockCyclicMatrix& matrix);
+    explicit ImplicitDeflation(const BlockCyclicMatrix& matrix,
+                               ProductKernel kernel = ProductKernel::triangle);
     int dimension() const override { return matrix_.rows(); }
     const ProcessGrid& grid() const override { return matrix_.grid(); }
     int block_size() const override { return matrix_.block_rows(); }
@@ -30,6 +32,8 @@ public:
 
 private:
     const BlockCyclicMatrix& matrix_;
+    ProductKernel kernel_;
+    SymmetricProduct product_;
     int local_ = 0;  // entries of a DistVector on this rank
     // Local rows of v1, ..., vk, column-major with leading dimension
     // max(1, local_).

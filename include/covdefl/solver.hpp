@@ -9,6 +9,7 @@
 #include "covdefl/error.hpp"
 #include "covdefl/events.hpp"
 #include "covdefl/grid.hpp"
+#include "covdefl/symmetric_product.hpp"
 
 namespace covdefl {
 
@@ -28,11 +29,12 @@ public:
 };
 
 // Explicit deflation of a block-cyclic symmetric matrix whose lower triangle
-// is valid: PDSYMV for products and PDSYR for the rank-one update, which
-// overwrites the matrix.
+// is valid: SymmetricProduct (or PDSYMV, as `kernel` says) for products and
+// PDSYR for the rank-one update, which overwrites the matrix.
 class ExplicitDeflation : public DeflatedOperator {
 public:
-    explicit ExplicitDeflation(BlockCyclicMatrix& matrix);
+    explicit ExplicitDeflation(BlockCyclicMatrix& matrix,
+                               ProductKernel kernel = ProductKernel::triangle);
     int dimension() const override { return matrix_.rows(); }
     const ProcessGrid& grid() const override { return matrix_.grid(); }
     int block_size() const override { return matrix_.block_rows(); }
@@ -41,6 +43,8 @@ public:
 
 private:
     BlockCyclicMatrix& matrix_;
+    ProductKernel kernel_;
+    SymmetricProduct product_;
 };
 
 // Stopping rule of a sub-routine.
@@ -86,6 +90,8 @@ struct DeflationOptions {
     // Also compute component K + 1 (when K < d) to estimate λK+1; it is
     // returned in DeflationResult::probe and not deflated.
     bool probe = false;
+    // How the block methods compute their matrix products.
+    ProductKernel kernel = ProductKernel::triangle;
 };
 
 // Result of the deflation run. `vectors` are distributed; the summaries are

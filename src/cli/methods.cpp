@@ -23,10 +23,10 @@ std::unique_ptr<DeflatedOperator> make_deflation(const RunOptions& o,
                                                  BlockCyclicMatrix& matrix)
 {
     if (o.deflation_kind == "explicit") {
-        return std::make_unique<ExplicitDeflation>(matrix);
+        return std::make_unique<ExplicitDeflation>(matrix, o.deflation.kernel);
     }
     if (o.deflation_kind == "implicit") {
-        return std::make_unique<ImplicitDeflation>(matrix);
+        return std::make_unique<ImplicitDeflation>(matrix, o.deflation.kernel);
     }
     throw Error("invalid --deflation '" + o.deflation_kind +
                     "': expected explicit or implicit",

@@ -68,9 +68,18 @@ po::options_description describe_options(RunOptions& o)
         ("method", po::value(&o.method)->default_value(o.method),
          "sub-routine: lanczos (thick-restart Lanczos, one component at a "
          "time), power (power iteration, one component at a time), block "
-         "(subspace iteration on --block-width components at a time, one "
+         "(--block-width components at a time by --block-iteration, one "
          "matrix read per product with all of them) or parallel (all K "
          "vectors iterate at once, parallel deflation)")
+        ("block-iteration",
+         po::value(&o.block_iteration)->default_value(o.block_iteration),
+         "how --method block finds each block: krylov (restarted block "
+         "Krylov, --block-steps products per cycle) or chebyshev "
+         "(Chebyshev-filtered subspace iteration)")
+        ("block-steps",
+         po::value(&o.block.krylov_steps)->default_value(o.block.krylov_steps),
+         "--block-iteration krylov: block products per restart cycle; the "
+         "basis holds this many times the block's vectors (2 to 100)")
         ("block-width", po::value(&o.block.block_width)
                             ->default_value(o.block.block_width),
          "components per deflation step of --method block (b >= 1)")
@@ -116,6 +125,11 @@ po::options_description describe_options(RunOptions& o)
          po::value(&o.deflation_kind)->default_value(o.deflation_kind),
          "implicit (products with Σ − Σj θj vj vjᵀ, Σ left intact) or "
          "explicit (rank-one updates of Σ in place)")
+        ("product-kernel",
+         po::value(&o.product_kernel)->default_value(o.product_kernel),
+         "how products with Σ are computed: triangle (each rank multiplies "
+         "its share of the lower triangle by the full vectors, reading it "
+         "once, then one MPI_Allreduce) or pblas (PDSYMV and PDSYMM)")
         ("measure-bandwidth", po::bool_switch(&o.measure_bandwidth),
          "measure the memory bandwidth with a STREAM-like triad before the "
          "solve and report the products' share of it")
@@ -196,6 +210,12 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
         reject("invalid --deflation '" + o.deflation_kind +
                "': expected explicit or implicit");
     }
+    if (o.product_kernel != "triangle" && o.product_kernel != "pblas") {
+        reject("invalid --product-kernel '" + o.product_kernel +
+               "': expected triangle or pblas");
+    }
+    o.deflation.kernel = o.product_kernel == "pblas" ? ProductKernel::pblas
+                                                     : ProductKernel::triangle;
     if (o.krylov_dimension < 3 || o.krylov_dimension > 1000) {
         reject("invalid --krylov-dim " + std::to_string(o.krylov_dimension) +
                ": must be between 3 and 1000");
@@ -231,6 +251,17 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
     if (o.block.block_width < 1) {
         reject("invalid --block-width " + std::to_string(o.block.block_width) +
                ": must be at least 1");
+    }
+    if (o.block_iteration != "krylov" && o.block_iteration != "chebyshev") {
+        reject("invalid --block-iteration '" + o.block_iteration +
+               "': expected krylov or chebyshev");
+    }
+    o.block.iteration = o.block_iteration == "chebyshev"
+                            ? BlockIterationKind::chebyshev
+                            : BlockIterationKind::krylov;
+    if (o.block.krylov_steps < 2 || o.block.krylov_steps > 100) {
+        reject("invalid --block-steps " + std::to_string(o.block.krylov_steps) +
+               ": must be between 2 and 100");
     }
     if (values.count("guard-vectors") == 0) {
         o.block.guard_vectors = (o.block.block_width + 1) / 2;

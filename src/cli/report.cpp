@@ -49,10 +49,14 @@ void write_kernel(JsonWriter& json, const KernelMeasurements& kernel)
     json.begin_object();
     json.field("product_kind", kernel.block_products ? "block" : "vector");
     json.field("products", kernel.products);
+    json.field("vector_products", kernel.vector_products);
     json.field("product_seconds", kernel.product_seconds);
     json.field("seconds_per_product", seconds_per_product(kernel));
     json.field("bytes_per_product", kernel.bytes_per_product);
     json.field("bandwidth_gb_per_s", product_bandwidth(kernel) / 1e9);
+    json.field("gflop_per_s", kernel.product_seconds > 0.0
+                                  ? kernel.flops / kernel.product_seconds / 1e9
+                                  : 0.0);
     json.field("deflation_seconds", kernel.deflation_seconds);
     if (kernel.triad_bandwidth > 0.0) {
         json.field("triad_bandwidth_gb_per_s", kernel.triad_bandwidth / 1e9);
@@ -66,14 +70,15 @@ void write_kernel(JsonWriter& json, const KernelMeasurements& kernel)
 
 void print_kernel(const KernelMeasurements& kernel)
 {
-    std::printf(
-        "\n%s: %lld in %.3f s, %.3f ms each, %.3g MB of the "
-        "matrix each: %.2f GB/s",
-        kernel.block_products ? "block products (timed with the whole solve)"
-                              : "products",
-        kernel.products, kernel.product_seconds,
-        1e3 * seconds_per_product(kernel), kernel.bytes_per_product / 1e6,
-        product_bandwidth(kernel) / 1e9);
+    std::printf("\n%s: %lld in %.3f s, %.3f ms each, %.3g MB of the "
+                "matrix each: %.2f GB/s, %.1f GFLOP/s",
+                kernel.block_products ? "block products" : "products",
+                kernel.products, kernel.product_seconds,
+                1e3 * seconds_per_product(kernel),
+                kernel.bytes_per_product / 1e6, product_bandwidth(kernel) / 1e9,
+                kernel.product_seconds > 0.0
+                    ? kernel.flops / kernel.product_seconds / 1e9
+                    : 0.0);
     if (kernel.triad_bandwidth > 0.0) {
         std::printf(" (%.0f%% of the triad's %.2f GB/s)",
                     100.0 * product_bandwidth(kernel) / kernel.triad_bandwidth,
@@ -149,11 +154,16 @@ void write_report(const std::string& path, const RunOptions& o,
         if (o.method == "block") {
             json.field("block_width", o.block.block_width);
             json.field("guard_vectors", o.block.guard_vectors);
+            json.field("block_iteration", o.block_iteration);
+            if (o.block.iteration == BlockIterationKind::krylov) {
+                json.field("block_steps", o.block.krylov_steps);
+            }
         }
         if (o.method == "lanczos") {
             json.field("krylov_dimension", o.krylov_dimension);
         }
         json.field("deflation", o.deflation_kind);
+        json.field("product_kernel", o.product_kernel);
         json.field("components", o.deflation.components);
         json.field("tolerance", o.deflation.tolerance);
         json.field("max_iterations", o.deflation.max_iterations);

@@ -87,6 +87,37 @@ double share_bytes(const ProcessGrid& grid, double m, double n, int nb)
     return 8.0 * std::min(rows, m) * std::min(cols, n);
 }
 
+// Bytes of the solver's vectors on one rank for a d x d matrix: the
+// method's vector blocks (distributed over the process rows like the
+// matrix rows) and, with the triangle kernel, four replicated d x m
+// buffers of a product with m vectors.
+double solver_bytes(const RunOptions& o, const ProcessGrid& grid, double d)
+{
+    const double k = o.deflation.components;
+    double m = 1.0;        // vectors per product
+    double columns = 4.0;  // vectors stored
+    if (o.method == "block") {
+        m = std::min(d, std::min<double>(o.block.block_width, k) +
+                            o.block.guard_vectors + 1.0);
+        columns = o.block.iteration == BlockIterationKind::krylov
+                      ? (2.0 * o.block.krylov_steps + 4.0) * m
+                      : 6.0 * m;
+        columns += k;  // the components found
+    } else if (o.method == "parallel") {
+        m = k + 1.0;
+        columns = 3.0 * m;
+    } else if (o.method == "lanczos") {
+        columns = o.krylov_dimension + 4.0 + k;
+    } else {
+        columns += k;
+    }
+    const int nb = o.block_size;
+    const double rows = std::min(d, std::ceil(d / (nb * grid.nprow())) * nb);
+    const double replicated =
+        o.deflation.kernel == ProductKernel::triangle ? 4.0 * d * m : 0.0;
+    return 8.0 * (rows * columns + replicated);
+}
+
 // Memory this rank may use: MemAvailable of its node divided by the ranks
 // on the node. Infinity when /proc/meminfo cannot be read.
 double available_bytes_per_rank(MPI_Comm comm)
@@ -237,7 +268,8 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         const double d = static_cast<double>(o.synthetic_dimension);
         check_memory(grid,
                      share_bytes(grid, d, d, o.block_size) *
-                         std::max(3.0, 1.0 + check_copies),
+                             std::max(3.0, 1.0 + check_copies) +
+                         solver_bytes(o, grid, d),
                      "a synthetic " + std::to_string(o.synthetic_dimension) +
                          " x " + std::to_string(o.synthetic_dimension) +
                          " covariance");
@@ -267,7 +299,9 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
     const double d = static_cast<double>(shape.cols);
     const double covariance_share = share_bytes(grid, d, d, o.block_size);
     if (o.input_kind == "covariance") {
-        check_memory(grid, covariance_share * std::max(2.0, 1.0 + check_copies),
+        check_memory(grid,
+                     covariance_share * std::max(2.0, 1.0 + check_copies) +
+                         solver_bytes(o, grid, d),
                      "the " + std::to_string(shape.rows) + " x " +
                          std::to_string(shape.cols) + " matrix in " + o.input);
         problem.covariance = std::make_unique<BlockCyclicMatrix>(
@@ -279,8 +313,9 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
     const double data_share = share_bytes(grid, n, d, o.block_size);
     // --transpose keeps the stored and the transposed matrix at once.
     const double read_peak = o.transpose ? 2.0 * data_share : data_share;
-    double peak = std::max({read_peak, data_share + covariance_share,
-                            covariance_share * (1.0 + check_copies)});
+    double peak = std::max(
+        {read_peak, data_share + covariance_share,
+         covariance_share * (1.0 + check_copies) + solver_bytes(o, grid, d)});
     std::string kept;
     if (o.scores) {
         // The data stay in memory through the solve. Then V (d x K) and the
@@ -288,6 +323,7 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         const double k = o.deflation.components;
         peak = std::max(read_peak, data_share +
                                        covariance_share * (1.0 + check_copies) +
+                                       solver_bytes(o, grid, d) +
                                        share_bytes(grid, d, k, o.block_size) +
                                        share_bytes(grid, n, k, o.block_size) +
                                        8.0 * d * (k + 1.0));
@@ -435,10 +471,11 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                                  rank == 0 ? &reporter : nullptr);
         times.solve = MPI_Wtime() - start;
         kernel.block_products = true;
-        kernel.product_seconds = times.solve;
         kernel.bytes_per_product = symv_matrix_bytes(d);
         for (const BlockSummary& block : tracker.blocks()) {
             kernel.products += block.block_products;
+            kernel.vector_products += block.vector_products;
+            kernel.product_seconds += block.product_seconds;
         }
     } else {
         std::unique_ptr<DeflatedOperator> deflated =
@@ -449,10 +486,12 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                                rank == 0 ? &reporter : nullptr, budget.get());
         times.solve = MPI_Wtime() - start;
         kernel.products = op.products();
+        kernel.vector_products = op.products();
         kernel.product_seconds = op.product_seconds();
         kernel.deflation_seconds = op.deflation_seconds();
         kernel.bytes_per_product = symv_matrix_bytes(d);
     }
+    kernel.flops = 2.0 * d * d * static_cast<double>(kernel.vector_products);
     clear_zero_rows(result, zero_rows);
     if (original || !o.check) {
         problem.covariance.reset();

@@ -35,6 +35,7 @@ struct RunOptions {
     DeflationOptions deflation;
     std::string method = "block";  // block, lanczos, power or parallel
     BlockDeflationOptions block;
+    std::string block_iteration = "krylov";  // krylov or chebyshev
     int block_size = 64;
     bool block_size_from_option = false;  // false: the default block size
     std::optional<GridShape> grid;
@@ -48,6 +49,7 @@ struct RunOptions {
     double target_accuracy = 0.0;  // 0: off
     int krylov_dimension = LanczosIteration::default_krylov_dimension;
     std::string deflation_kind = "explicit";  // explicit or implicit
+    std::string product_kernel = "triangle";  // triangle or pblas
     bool measure_bandwidth = false;
     bool check = false;
     bool history = false;
@@ -85,13 +87,14 @@ struct Problem {
 // Memory-bound kernel figures of a run (rank 0's timings).
 struct KernelMeasurements {
     long long products = 0;          // products with the deflated matrix
-    double product_seconds = 0.0;    // their total wall time
+    long long vector_products = 0;   // matrix-vector-product equivalents
+    double product_seconds = 0.0;    // their total wall time on rank 0
     double deflation_seconds = 0.0;  // wall time of the deflation updates
     double bytes_per_product = 0.0;  // matrix bytes one product reads
+    double flops = 0.0;              // 2·d² per vector product
     double triad_bandwidth = 0.0;    // bytes/s, 0 unless measured
     // True for the block and parallel methods: `products` counts products
-    // with a block of vectors (PDSYMM), and `product_seconds` is the whole
-    // solve, so the bandwidth derived from it is a lower bound.
+    // with a block of vectors.
     bool block_products = false;
 };
 

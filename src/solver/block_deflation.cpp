@@ -8,6 +8,7 @@
 
 #include "covdefl/block_solver.hpp"
 #include "covdefl/mpi.hpp"
+#include "solver/block_iteration.hpp"
 #include "solver/block_measure.hpp"
 #include "solver/lapack.hpp"
 #include "solver/vector_block.hpp"
@@ -23,26 +24,6 @@ using block::FoundComponents;
 // relative to the damped interval, so that the filtered block keeps about
 // six digits of its smallest directions before the QR.
 constexpr double max_filter_growth = 1e10;
-
-void fail_not_finite(int component)
-{
-    throw Error("a non-finite value appeared in the block eigensolver at "
-                "component " +
-                    std::to_string(component + 1) +
-                    "; the matrix holds values too large for float64, so "
-                    "rescale the input",
-                /*collective=*/true);
-}
-
-void fail_negative(int component, double theta)
-{
-    std::ostringstream message;
-    message << "the matrix is not positive semidefinite: a Ritz value of "
-            << theta << " < 0 appeared while computing component "
-            << component + 1
-            << "; covdefl needs a covariance matrix, so check the input";
-    throw Error(message.str(), /*collective=*/true);
-}
 
 // Orthonormalises columns x0..x0+n of `x` in place (Householder QR on a
 // copy of those columns).
@@ -62,40 +43,41 @@ void rotate(BlockCyclicMatrix& x, int x0, int n, const std::vector<double>& y)
     block::combine(x, x0, n, 0.0, 1.0, copy, x0, n, y);
 }
 
-// The subspace iteration of one block.
-class BlockIteration {
+// The Chebyshev-filtered subspace iteration of one block.
+class ChebyshevIteration : public block::BlockIteration {
 public:
-    BlockIteration(const BlockCyclicMatrix& matrix,
-                   const FoundComponents& found, int first, int targets,
-                   int columns, const DeflationOptions& options,
-                   const BlockDeflationOptions& block, double scale)
-        : matrix_(matrix)
-        , found_(found)
-        , first_(first)
-        , targets_(targets)
-        , m_(columns)
-        , options_(options)
-        , block_(block)
-        , scale_(scale)
-        , x_(block::make_vector_block(matrix.grid(), matrix.rows(), columns,
-                                      matrix.block_rows()))
+    explicit ChebyshevIteration(const block::BlockProblem& p)
+        : matrix_(p.matrix)
+        , found_(p.found)
+        , first_(p.first)
+        , targets_(p.targets)
+        , m_(p.columns)
+        , options_(p.options)
+        , block_(p.block)
+        , scale_(p.scale)
+        , x_(block::make_vector_block(p.matrix.grid(), p.matrix.rows(),
+                                      p.columns, p.matrix.block_rows()))
         , p_(x_)
         , ax_(x_)
-        , theta_(static_cast<std::size_t>(columns), 0.0)
-        , outcomes_(static_cast<std::size_t>(targets))
+        , theta_(static_cast<std::size_t>(p.columns), 0.0)
+        , outcomes_(static_cast<std::size_t>(p.targets))
     {
     }
 
     // Runs the iteration and leaves the result in vectors() and
     // products() (Σb times the vectors). Collective.
-    void run();
+    void run() override;
 
-    const BlockCyclicMatrix& vectors() const { return x_; }
-    const BlockCyclicMatrix& products() const { return p_; }
-    const BlockCyclicMatrix& start() const { return *start_; }
-    const std::vector<ColumnOutcome>& outcomes() const { return outcomes_; }
-    long long block_products() const { return block_products_; }
-    long long vector_products() const { return vector_products_; }
+    const BlockCyclicMatrix& vectors() const override { return x_; }
+    const BlockCyclicMatrix& products() const override { return p_; }
+    const BlockCyclicMatrix& start() const override { return *start_; }
+    const std::vector<ColumnOutcome>& outcomes() const override
+    {
+        return outcomes_;
+    }
+    long long block_products() const override { return block_products_; }
+    long long vector_products() const override { return vector_products_; }
+    double product_seconds() const override { return product_seconds_; }
 
 private:
     // dst(:, nl:m) = Â src(:, nl:m), with Â = Σb − XL ΘL XLᵀ over the
@@ -126,29 +108,29 @@ private:
     int locked_ = 0;
     long long block_products_ = 0;
     long long vector_products_ = 0;
+    double product_seconds_ = 0.0;
 };
 
-double BlockIteration::threshold(double theta) const
+double ChebyshevIteration::threshold(double theta) const
 {
-    const double floor_factor = 16.0 *
-                                std::sqrt(static_cast<double>(matrix_.rows())) *
-                                std::numeric_limits<double>::epsilon();
     // The rounding scale of sequential deflation: Σ|θj| over the earlier
     // blocks and the locked columns of this one.
     double scale = scale_;
     for (int l = 0; l < locked_; ++l) {
         scale += std::abs(theta_[l]);
     }
-    return std::max(options_.tolerance * std::abs(theta),
-                    floor_factor * std::max(scale, std::abs(theta)));
+    return block::residual_threshold(options_.tolerance, matrix_.rows(), scale,
+                                     theta);
 }
 
-void BlockIteration::apply(const BlockCyclicMatrix& src, BlockCyclicMatrix& dst,
-                           BlockCyclicMatrix* raw)
+void ChebyshevIteration::apply(const BlockCyclicMatrix& src,
+                               BlockCyclicMatrix& dst, BlockCyclicMatrix* raw)
 {
     const int nl = locked_;
     const int na = m_ - nl;
-    block::multiply(matrix_, src, nl, dst, nl, na);
+    const double start = MPI_Wtime();
+    block::multiply(matrix_, src, nl, dst, nl, na, options_.kernel);
+    product_seconds_ += MPI_Wtime() - start;
     ++block_products_;
     vector_products_ += na;
     if (raw != nullptr) {
@@ -167,7 +149,7 @@ void BlockIteration::apply(const BlockCyclicMatrix& src, BlockCyclicMatrix& dst,
     block::combine(dst, nl, na, 1.0, -1.0, x_, 0, nl, c);
 }
 
-void BlockIteration::rayleigh_ritz(const BlockCyclicMatrix* previous)
+void ChebyshevIteration::rayleigh_ritz(const BlockCyclicMatrix* previous)
 {
     const int nl = locked_;
     const int na = m_ - nl;
@@ -216,7 +198,7 @@ void BlockIteration::rayleigh_ritz(const BlockCyclicMatrix* previous)
         residual_[column] = std::sqrt(sums[j]);
         if (!std::isfinite(theta_[column]) ||
             !std::isfinite(residual_[column])) {
-            fail_not_finite(first_ + column);
+            block::fail_not_finite(first_ + column);
         }
         if (column < targets_) {
             ColumnOutcome& outcome = outcomes_[column];
@@ -234,11 +216,11 @@ void BlockIteration::rayleigh_ritz(const BlockCyclicMatrix* previous)
     const double top = std::max(std::abs(theta_[0]), std::abs(theta_[nl]));
     const double bottom = theta_[m_ - 1];
     if (bottom < -(options_.tolerance + floor_factor) * (scale_ + top)) {
-        fail_negative(first_ + nl, bottom);
+        block::fail_negative(first_ + nl, bottom);
     }
 }
 
-void BlockIteration::lock_converged()
+void ChebyshevIteration::lock_converged()
 {
     while (locked_ < targets_) {
         const double theta = theta_[locked_];
@@ -255,7 +237,7 @@ void BlockIteration::lock_converged()
     }
 }
 
-int BlockIteration::filter_degree() const
+int ChebyshevIteration::filter_degree() const
 {
     // Damp [0, c] with c the smallest Ritz value of the block; the leading
     // active Ritz value maps to x = 2θ/c − 1 and grows like T_p(x).
@@ -270,7 +252,7 @@ int BlockIteration::filter_degree() const
     return std::clamp(degree, 1, block_.max_filter_degree);
 }
 
-void BlockIteration::chebyshev_filter(int degree)
+void ChebyshevIteration::chebyshev_filter(int degree)
 {
     const int nl = locked_;
     const int na = m_ - nl;
@@ -315,20 +297,9 @@ void BlockIteration::chebyshev_filter(int degree)
     block::copy_columns(current, nl, na, x_, nl);
 }
 
-void BlockIteration::run()
+void ChebyshevIteration::run()
 {
-    for (int i = 0; i < m_; ++i) {
-        double* xi = block::column(x_, i);
-        for (int il = 0; il < block::local_rows(x_); ++il) {
-            xi[il] = seeded_gaussian(
-                options_.seed, static_cast<std::uint64_t>(first_ + i),
-                static_cast<std::uint64_t>(x_.global_row(il)));
-        }
-    }
-    if (found_.count > 0) {
-        block::project_out(x_, 0, m_, *found_.vectors, found_.count);
-    }
-    block::orthonormalize(x_, m_);
+    block::seeded_start_block(x_, m_, first_, found_, options_.seed);
     start_ = std::make_unique<BlockCyclicMatrix>(x_);
 
     rayleigh_ritz(nullptr);
@@ -369,6 +340,63 @@ void BlockIteration::run()
 
 }  // namespace
 
+namespace block {
+
+void fail_not_finite(int component)
+{
+    throw Error("a non-finite value appeared in the block eigensolver at "
+                "component " +
+                    std::to_string(component + 1) +
+                    "; the matrix holds values too large for float64, so "
+                    "rescale the input",
+                /*collective=*/true);
+}
+
+void fail_negative(int component, double theta)
+{
+    std::ostringstream message;
+    message << "the matrix is not positive semidefinite: a Ritz value of "
+            << theta << " < 0 appeared while computing component "
+            << component + 1
+            << "; covdefl needs a covariance matrix, so check the input";
+    throw Error(message.str(), /*collective=*/true);
+}
+
+double residual_threshold(double tolerance, int dimension, double scale,
+                          double theta)
+{
+    const double floor_factor = 16.0 *
+                                std::sqrt(static_cast<double>(dimension)) *
+                                std::numeric_limits<double>::epsilon();
+    return std::max(tolerance * std::abs(theta),
+                    floor_factor * std::max(scale, std::abs(theta)));
+}
+
+void seeded_start_block(BlockCyclicMatrix& x, int m, int first,
+                        const FoundComponents& found, std::uint64_t seed)
+{
+    for (int i = 0; i < m; ++i) {
+        double* xi = block::column(x, i);
+        for (int il = 0; il < block::local_rows(x); ++il) {
+            xi[il] =
+                seeded_gaussian(seed, static_cast<std::uint64_t>(first + i),
+                                static_cast<std::uint64_t>(x.global_row(il)));
+        }
+    }
+    if (found.count > 0) {
+        block::project_out(x, 0, m, *found.vectors, found.count);
+    }
+    block::orthonormalize(x, m);
+}
+
+std::unique_ptr<BlockIteration>
+make_chebyshev_iteration(const BlockProblem& problem)
+{
+    return std::make_unique<ChebyshevIteration>(problem);
+}
+
+}  // namespace block
+
 DeflationResult run_block_deflation(BlockCyclicMatrix& matrix,
                                     const DeflationOptions& options,
                                     const BlockDeflationOptions& block,
@@ -406,8 +434,13 @@ DeflationResult run_block_deflation(BlockCyclicMatrix& matrix,
         // The columns must fit in the complement of the earlier blocks.
         const int columns = std::min(targets + block.guard_vectors, n - first);
         const double started = MPI_Wtime();
-        BlockIteration iteration(matrix, found, first, targets, columns,
-                                 options, block, scale);
+        const block::BlockProblem problem{matrix,  found,   first, targets,
+                                          columns, options, block, scale};
+        const std::unique_ptr<block::BlockIteration> solver =
+            block.iteration == BlockIterationKind::krylov
+                ? block::make_krylov_iteration(problem)
+                : block::make_chebyshev_iteration(problem);
+        block::BlockIteration& iteration = *solver;
         iteration.run();
 
         block::BlockMeasurement measured = block::measure_block(
@@ -416,6 +449,7 @@ DeflationResult run_block_deflation(BlockCyclicMatrix& matrix,
         measured.block.block = block_index;
         measured.block.block_products = iteration.block_products();
         measured.block.vector_products = iteration.vector_products();
+        measured.block.product_seconds = iteration.product_seconds();
         const std::size_t found_before = result.components.size();
         block::finish_block(measured, width, MPI_Wtime() - started,
                             iteration.vectors(), iteration.outcomes(), observer,

@@ -8,14 +8,12 @@
 
 namespace covdefl {
 
-ImplicitDeflation::ImplicitDeflation(const BlockCyclicMatrix& matrix)
+ImplicitDeflation::ImplicitDeflation(const BlockCyclicMatrix& matrix,
+                                     ProductKernel kernel)
     : matrix_(matrix)
+    , kernel_(kernel)
+    , product_(matrix)
 {
-    if (matrix.rows() != matrix.cols() ||
-        matrix.block_rows() != matrix.block_cols()) {
-        throw Error("ImplicitDeflation needs a square matrix with square "
-                    "blocks");
-    }
     local_ = DistVector(matrix.grid(), matrix.rows(), matrix.block_rows())
                  .local_size();
 }
@@ -26,10 +24,14 @@ void ImplicitDeflation::apply(const DistVector& x, DistVector& y) const
     const int one = 1;
     const double alpha = 1.0;
     const double beta = 0.0;
-    // y = Σx, reading the lower triangle once.
-    pdsymv_("L", &n, &alpha, matrix_.data(), &one, &one, matrix_.desc(),
-            x.data(), &one, &one, x.desc(), &one, &beta, y.data(), &one, &one,
-            y.desc(), &one);
+    if (kernel_ == ProductKernel::triangle) {
+        product_.multiply(x, 0, y, 0, 1);
+    } else {
+        // y = Σx with PDSYMV on the lower triangle.
+        pdsymv_("L", &n, &alpha, matrix_.data(), &one, &one, matrix_.desc(),
+                x.data(), &one, &one, x.desc(), &one, &beta, y.data(), &one,
+                &one, y.desc(), &one);
+    }
     const int k = deflated();
     if (k == 0) {
         return;

@@ -3,23 +3,25 @@
 
 namespace covdefl {
 
-ExplicitDeflation::ExplicitDeflation(BlockCyclicMatrix& matrix)
+ExplicitDeflation::ExplicitDeflation(BlockCyclicMatrix& matrix,
+                                     ProductKernel kernel)
     : matrix_(matrix)
+    , kernel_(kernel)
+    , product_(matrix)
 {
-    if (matrix.rows() != matrix.cols() ||
-        matrix.block_rows() != matrix.block_cols()) {
-        throw Error("ExplicitDeflation needs a square matrix with square "
-                    "blocks");
-    }
 }
 
 void ExplicitDeflation::apply(const DistVector& x, DistVector& y) const
 {
+    if (kernel_ == ProductKernel::triangle) {
+        product_.multiply(x, 0, y, 0, 1);
+        return;
+    }
     const int n = matrix_.rows();
     const int one = 1;
     const double alpha = 1.0;
     const double beta = 0.0;
-    // y = Âx, reading the lower triangle once.
+    // y = Âx with PDSYMV on the lower triangle.
     pdsymv_("L", &n, &alpha, matrix_.data(), &one, &one, matrix_.desc(),
             x.data(), &one, &one, x.desc(), &one, &beta, y.data(), &one, &one,
             y.desc(), &one);

@@ -33,9 +33,13 @@ const double* column(const BlockCyclicMatrix& x, int j)
 }
 
 void multiply(const BlockCyclicMatrix& a, const BlockCyclicMatrix& x, int x0,
-              BlockCyclicMatrix& y, int y0, int n)
+              BlockCyclicMatrix& y, int y0, int n, ProductKernel kernel)
 {
     if (n == 0) {
+        return;
+    }
+    if (kernel == ProductKernel::triangle) {
+        SymmetricProduct(a).multiply(x, x0, y, y0, n);
         return;
     }
     const int d = a.rows();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "covdefl/grid.hpp"
+#include "covdefl/symmetric_product.hpp"
 
 namespace covdefl::block {
 
@@ -22,11 +23,11 @@ int local_rows(const BlockCyclicMatrix& x);
 double* column(BlockCyclicMatrix& x, int j);
 const double* column(const BlockCyclicMatrix& x, int j);
 
-// Y(:, y0:y0+n) = Σ X(:, x0:x0+n) with PDSYMM, reading the lower
-// triangle of the symmetric d x d matrix `a` once for all n columns.
-// Collective.
+// Y(:, y0:y0+n) = Σ X(:, x0:x0+n) from the lower triangle of the
+// symmetric d x d matrix `a`, for all n columns in one pass over the
+// matrix: SymmetricProduct or PDSYMM, as `kernel` says. Collective.
 void multiply(const BlockCyclicMatrix& a, const BlockCyclicMatrix& x, int x0,
-              BlockCyclicMatrix& y, int y0, int n);
+              BlockCyclicMatrix& y, int y0, int n, ProductKernel kernel);
 
 // Returns A(:, a0:a0+na)ᵀ B(:, b0:b0+nb), na x nb column-major, on every
 // rank. Collective (one MPI_Allreduce).

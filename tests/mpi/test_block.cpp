@@ -39,7 +39,19 @@ struct RunSettings {
     double tolerance = 1e-12;
     int block_size = 16;
     std::optional<GridShape> grid;
+    BlockIterationKind iteration = BlockIterationKind::krylov;
 };
+
+// Runs the enclosing test case once for each iteration of the block
+// method.
+BlockIterationKind block_iteration_kind()
+{
+    const BlockIterationKind kind =
+        GENERATE(BlockIterationKind::krylov, BlockIterationKind::chebyshev);
+    UNSCOPED_INFO(
+        (kind == BlockIterationKind::krylov ? "krylov" : "chebyshev"));
+    return kind;
+}
 
 // Runs `method` with the probe and the tracker on rank 0, then compares
 // with PDSYEVR, as the command line does with --check.
@@ -65,6 +77,7 @@ MethodRun run_method(Method method, const std::vector<double>& eigenvalues,
     const bool root = grid.rank() == 0;
     if (method == Method::block) {
         BlockDeflationOptions block;
+        block.iteration = settings.iteration;
         block.block_width = settings.block_width;
         block.guard_vectors = settings.block_width;
         run.result =
@@ -228,6 +241,7 @@ TEST_CASE("block method matches PDSYEVR", "[block]")
     for (const auto& [name, eigenvalues] : spectra) {
         INFO(name);
         RunSettings settings;
+        settings.iteration = block_iteration_kind();
         settings.components = 8;
         settings.block_width = 4;
         const MethodRun run = run_method(Method::block, eigenvalues, settings);
@@ -273,6 +287,7 @@ TEST_CASE("parallel method matches PDSYEVR", "[block]")
 TEST_CASE("block method with K not a multiple of b", "[block]")
 {
     RunSettings settings;
+    settings.iteration = block_iteration_kind();
     settings.components = 7;
     settings.block_width = 3;
     const MethodRun run = run_method(
@@ -298,6 +313,7 @@ TEST_CASE("block method repeated eigenvalue in block", "[block]")
     std::vector<double> eigenvalues = parse_spectrum("geometric:0.7", 120);
     eigenvalues[2] = eigenvalues[1];
     RunSettings settings;
+    settings.iteration = block_iteration_kind();
     settings.components = 8;
     settings.block_width = 4;
     const MethodRun run = run_method(Method::block, eigenvalues, settings);
@@ -327,6 +343,7 @@ TEST_CASE("block method labels split cluster", "[block]")
     std::vector<double> eigenvalues = parse_spectrum("geometric:0.7", 120);
     eigenvalues[4] = eigenvalues[3];
     RunSettings settings;
+    settings.iteration = block_iteration_kind();
     settings.components = 8;
     settings.block_width = 4;
     const MethodRun run = run_method(Method::block, eigenvalues, settings);
@@ -358,6 +375,7 @@ TEST_CASE("block methods agree across grids", "[block]")
     for (const Method method : {Method::block, Method::parallel}) {
         INFO((method == Method::block ? "block" : "parallel"));
         RunSettings settings;
+        settings.iteration = block_iteration_kind();
         settings.components = 5;
         settings.block_width = 3;
         settings.block_size = 8;
@@ -386,6 +404,7 @@ TEST_CASE("block method zero eigenvalues", "[block]")
     DeflationOptions options;
     options.components = 4;
     BlockDeflationOptions block;
+    block.iteration = block_iteration_kind();
     block.block_width = 3;
     block.guard_vectors = 3;
     const DeflationResult result =
@@ -425,6 +444,7 @@ TEST_CASE("block method rejects indefinite matrix", "[block]")
     DeflationOptions options;
     options.components = 3;
     BlockDeflationOptions block;
+    block.iteration = block_iteration_kind();
     block.block_width = 1;
     block.guard_vectors = 1;
     CHECK_THROWS_WITH(run_block_deflation(c, options, block, nullptr),

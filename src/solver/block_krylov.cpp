@@ -1,0 +1,337 @@
+// Restarted block Krylov iteration for one block of block deflation.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "covdefl/mpi.hpp"
+#include "solver/block_iteration.hpp"
+#include "solver/vector_block.hpp"
+
+namespace covdefl::block {
+
+namespace {
+
+// Seeds of replacement columns, apart from those of the start vectors.
+constexpr std::uint64_t replacement_stream = std::uint64_t(1) << 40;
+
+// Each cycle starts from the m current Ritz vectors X and their products
+// ΣbX, builds the basis Q = [X, Q1, ..., Q(s−1)] with Qj the orthonormal
+// part of ΣbQ(j−1) against everything before it (one block product per
+// step), keeps W = ΣbQ beside it, and takes the m leading Ritz pairs of
+// QᵀW. The products of the Ritz vectors come from W, so a restart costs
+// no product. A cycle costs s − 1 block products, the first one s.
+class KrylovIteration : public BlockIteration {
+public:
+    explicit KrylovIteration(const BlockProblem& p)
+        : matrix_(p.matrix)
+        , found_(p.found)
+        , first_(p.first)
+        , targets_(p.targets)
+        , m_(p.columns)
+        , options_(p.options)
+        , steps_(std::max(2, p.block.krylov_steps))
+        , scale_(p.scale)
+        , q_(make_vector_block(p.matrix.grid(), p.matrix.rows(),
+                               steps_ * p.columns, p.matrix.block_rows()))
+        , w_(q_)
+        , x_(make_vector_block(p.matrix.grid(), p.matrix.rows(), p.columns,
+                               p.matrix.block_rows()))
+        , ax_(x_)
+        , theta_(static_cast<std::size_t>(p.columns), 0.0)
+        , residual_(static_cast<std::size_t>(p.columns), 0.0)
+        , outcomes_(static_cast<std::size_t>(p.targets))
+    {
+    }
+
+    void run() override;
+
+    const BlockCyclicMatrix& vectors() const override { return x_; }
+    const BlockCyclicMatrix& products() const override { return ax_; }
+    const BlockCyclicMatrix& start() const override { return *start_; }
+    const std::vector<ColumnOutcome>& outcomes() const override
+    {
+        return outcomes_;
+    }
+    long long block_products() const override { return block_products_; }
+    long long vector_products() const override { return vector_products_; }
+    double product_seconds() const override { return product_seconds_; }
+
+private:
+    // dst(:, d0:d0+n) = Σb src(:, s0:s0+n), counted.
+    void multiply(const BlockCyclicMatrix& src, int s0, BlockCyclicMatrix& dst,
+                  int d0, int n);
+    // Fills the basis from X and ΣbX with up to `steps` blocks; returns
+    // its columns.
+    int expand(int steps);
+    void replace_rounding_columns(int q0, int width);
+    // X, ΣbX, θ and the residuals from the leading Ritz pairs of the
+    // basis' first `basis` columns.
+    void rayleigh_ritz(int basis);
+    void record(const BlockCyclicMatrix* previous);
+    void lock_converged();
+    void stop_at_limit();
+    double threshold(double theta) const;
+
+    const BlockCyclicMatrix& matrix_;
+    const FoundComponents& found_;
+    int first_;
+    int targets_;
+    int m_;
+    const DeflationOptions& options_;
+    int steps_;
+    double scale_;
+    double norm_ = 0.0;     // estimate of ‖Σb‖ for the rounding level
+    BlockCyclicMatrix q_;   // orthonormal basis
+    BlockCyclicMatrix w_;   // Σb Q
+    BlockCyclicMatrix x_;   // Ritz vectors, leading first
+    BlockCyclicMatrix ax_;  // Σb X
+    std::unique_ptr<BlockCyclicMatrix> start_;
+    std::vector<double> theta_;
+    std::vector<double> residual_;
+    std::vector<ColumnOutcome> outcomes_;
+    int locked_ = 0;  // leading targets that passed the residual test
+    long long block_products_ = 0;
+    long long vector_products_ = 0;
+    double product_seconds_ = 0.0;
+};
+
+void KrylovIteration::multiply(const BlockCyclicMatrix& src, int s0,
+                               BlockCyclicMatrix& dst, int d0, int n)
+{
+    const double start = MPI_Wtime();
+    block::multiply(matrix_, src, s0, dst, d0, n, options_.kernel);
+    product_seconds_ += MPI_Wtime() - start;
+    ++block_products_;
+    vector_products_ += n;
+}
+
+// Orthonormalises columns x0..x0+n of `x` (Householder QR of a copy).
+void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
+{
+    BlockCyclicMatrix part =
+        make_vector_block(x.grid(), x.rows(), n, x.block_rows());
+    copy_columns(x, x0, n, part, 0);
+    orthonormalize(part, n);
+    copy_columns(part, 0, n, x, x0);
+}
+
+int KrylovIteration::expand(int steps)
+{
+    copy_columns(x_, 0, m_, q_, 0);
+    copy_columns(ax_, 0, m_, w_, 0);
+    // The Krylov space of Σb from a start orthogonal to the earlier
+    // components has at most d − first dimensions.
+    const int room = matrix_.rows() - first_;
+    int filled = m_;
+    int last = m_;  // columns of the newest block
+    for (int step = 1; step < steps && filled < room; ++step) {
+        // The last block may be narrower, so that the basis fills the
+        // space exactly.
+        const int width = std::min(m_, room - filled);
+        copy_columns(w_, filled - last, width, q_, filled);
+        project_out(q_, filled, width, q_, filled);
+        replace_rounding_columns(filled, width);
+        orthonormalize_columns(q_, filled, width);
+        // Once more: QR of a nearly dependent block can return directions
+        // that the projection did not see.
+        project_out(q_, filled, width, q_, filled);
+        orthonormalize_columns(q_, filled, width);
+        multiply(q_, filled, w_, filled, width);
+        filled += width;
+        last = width;
+    }
+    return filled;
+}
+
+void KrylovIteration::replace_rounding_columns(int q0, int width)
+{
+    // A column that the projection reduced to the rounding level of a
+    // product carries no direction of the Krylov space (it has become
+    // invariant), and its QR would point anywhere, also along the
+    // earlier components. A seeded vector orthogonal to them and to the
+    // basis replaces it.
+    const int rows = local_rows(q_);
+    std::vector<double> norms(static_cast<std::size_t>(width), 0.0);
+    for (int j = 0; j < width; ++j) {
+        const double* qj = column(q_, q0 + j);
+        for (int i = 0; i < rows; ++i) {
+            norms[j] += qj[i] * qj[i];
+        }
+    }
+    mpi::sum_all(matrix_.grid().comm(), norms.data(), width);
+    const double level = residual_threshold(0.0, matrix_.rows(), norm_, norm_);
+    for (int j = 0; j < width; ++j) {
+        if (std::sqrt(norms[j]) > level) {
+            continue;
+        }
+        double* qj = column(q_, q0 + j);
+        for (int i = 0; i < rows; ++i) {
+            qj[i] = seeded_gaussian(
+                options_.seed, replacement_stream + first_ + q0 + j,
+                static_cast<std::uint64_t>(q_.global_row(i)));
+        }
+        if (found_.count > 0) {
+            project_out(q_, q0 + j, 1, *found_.vectors, found_.count);
+        }
+        project_out(q_, q0 + j, 1, q_, q0);
+    }
+}
+
+void KrylovIteration::rayleigh_ritz(int basis)
+{
+    const MPI_Comm comm = matrix_.grid().comm();
+    std::vector<double> h = gram(q_, 0, basis, w_, 0, basis);
+    for (int j = 0; j < basis; ++j) {
+        for (int i = 0; i < j; ++i) {
+            const std::size_t upper = static_cast<std::size_t>(j) * basis + i;
+            const std::size_t lower = static_cast<std::size_t>(i) * basis + j;
+            const double mean = 0.5 * (h[upper] + h[lower]);
+            h[upper] = mean;
+            h[lower] = mean;
+        }
+    }
+    const std::vector<double> w = symmetric_eigen(comm, h, basis);
+    h.resize(static_cast<std::size_t>(basis) * m_);
+    combine(x_, 0, m_, 0.0, 1.0, q_, 0, basis, h);
+    combine(ax_, 0, m_, 0.0, 1.0, w_, 0, basis, h);
+    std::copy(w.begin(), w.begin() + m_, theta_.begin());
+
+    std::vector<double> sums(static_cast<std::size_t>(m_), 0.0);
+    const int rows = local_rows(x_);
+    for (int j = 0; j < m_; ++j) {
+        const double* xj = column(x_, j);
+        const double* aj = column(ax_, j);
+        for (int i = 0; i < rows; ++i) {
+            const double r = aj[i] - theta_[j] * xj[i];
+            sums[j] += r * r;
+        }
+    }
+    mpi::sum_all(comm, sums.data(), m_);
+    for (int j = 0; j < m_; ++j) {
+        residual_[j] = std::sqrt(sums[j]);
+        if (!std::isfinite(theta_[j]) || !std::isfinite(residual_[j])) {
+            fail_not_finite(first_ + j);
+        }
+    }
+    // Ritz values lie in [λmin, λmax], so a negative one beyond rounding
+    // proves that the matrix has a negative eigenvalue.
+    const double floor_factor = 16.0 *
+                                std::sqrt(static_cast<double>(matrix_.rows())) *
+                                std::numeric_limits<double>::epsilon();
+    const double bottom = w[basis - 1];
+    if (bottom <
+        -(options_.tolerance + floor_factor) * (scale_ + std::abs(theta_[0]))) {
+        fail_negative(first_, bottom);
+    }
+}
+
+void KrylovIteration::record(const BlockCyclicMatrix* previous)
+{
+    std::vector<double> overlaps(static_cast<std::size_t>(targets_), 1.0);
+    if (previous != nullptr) {
+        const std::vector<double> g =
+            gram(*previous, 0, targets_, x_, 0, targets_);
+        for (int j = 0; j < targets_; ++j) {
+            overlaps[j] =
+                std::abs(g[static_cast<std::size_t>(j) * targets_ + j]);
+        }
+    }
+    for (int j = 0; j < targets_; ++j) {
+        ColumnOutcome& outcome = outcomes_[j];
+        outcome.rayleigh_quotients.push_back(theta_[j]);
+        outcome.residual_norms.push_back(residual_[j]);
+        outcome.step_norms.push_back(
+            std::sqrt(std::max(0.0, 2.0 - 2.0 * overlaps[j])));
+    }
+}
+
+double KrylovIteration::threshold(double theta) const
+{
+    double scale = scale_;
+    for (int l = 0; l < locked_; ++l) {
+        scale += std::abs(theta_[l]);
+    }
+    return residual_threshold(options_.tolerance, matrix_.rows(), scale, theta);
+}
+
+void KrylovIteration::lock_converged()
+{
+    // Locking only records when a column first passed: every Ritz vector
+    // stays in the next cycle's start block, where it keeps improving.
+    while (locked_ < targets_) {
+        const double limit = threshold(theta_[locked_]);
+        if (!(residual_[locked_] <= limit)) {
+            break;
+        }
+        ColumnOutcome& outcome = outcomes_[locked_];
+        outcome.status = ComponentStatus::converged;
+        outcome.tolerance = limit;
+        outcome.block_products = static_cast<int>(block_products_);
+        outcome.vector_products = vector_products_;
+        ++locked_;
+    }
+}
+
+void KrylovIteration::stop_at_limit()
+{
+    for (int i = locked_; i < targets_; ++i) {
+        outcomes_[i].status = ComponentStatus::iteration_limit;
+        outcomes_[i].tolerance = threshold(theta_[i]);
+        outcomes_[i].block_products = static_cast<int>(block_products_);
+        outcomes_[i].vector_products = vector_products_;
+    }
+}
+
+void KrylovIteration::run()
+{
+    seeded_start_block(x_, m_, first_, found_, options_.seed);
+    start_ = std::make_unique<BlockCyclicMatrix>(x_);
+    multiply(x_, 0, ax_, 0, m_);
+    // ‖Σb‖ ≤ max(Σ|θj| of the earlier blocks, ‖ΣbX‖ over the columns), up
+    // to the factor that makes it an estimate.
+    std::vector<double> sums(static_cast<std::size_t>(m_), 0.0);
+    for (int j = 0; j < m_; ++j) {
+        const double* aj = column(ax_, j);
+        for (int i = 0; i < local_rows(ax_); ++i) {
+            sums[j] += aj[i] * aj[i];
+        }
+    }
+    mpi::sum_all(matrix_.grid().comm(), sums.data(), m_);
+    norm_ = std::max(scale_,
+                     std::sqrt(*std::max_element(sums.begin(), sums.end())));
+    const BlockCyclicMatrix* previous = nullptr;
+    BlockCyclicMatrix last = x_;
+    for (;;) {
+        const long long remaining = options_.max_iterations - block_products_;
+        const int steps = static_cast<int>(
+            std::min<long long>(steps_, std::max<long long>(remaining, 0) + 1));
+        const long long before = block_products_;
+        const int basis = expand(steps);
+        rayleigh_ritz(basis);
+        norm_ = std::max(norm_, std::abs(theta_[0]));
+        record(previous);
+        lock_converged();
+        if (locked_ >= targets_) {
+            break;
+        }
+        // No product this cycle: the limit is reached, or the basis
+        // cannot grow (it already spans the whole Krylov space).
+        if (block_products_ == before) {
+            stop_at_limit();
+            break;
+        }
+        last = x_;
+        previous = &last;
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<BlockIteration>
+make_krylov_iteration(const BlockProblem& problem)
+{
+    return std::make_unique<KrylovIteration>(problem);
+}
+
+}  // namespace covdefl::block
