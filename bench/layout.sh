@@ -56,7 +56,7 @@ echo "commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Prints the seconds of STAGE, the BLAS threads per rank and the product
-# kind that OUT/report.json records.
+# kernel ("-" when the report has none) that OUT/report.json records.
 read_report() {
     "$python" - "$out/report.json" "$1" <<'PY'
 import json
@@ -67,12 +67,12 @@ with open(path) as f:
     report = json.load(f)
 layout = report.get("layout", {})
 print(report["seconds"][stage], layout.get("blas_threads_per_rank"),
-      report["kernel"]["product_kind"])
+      report["solver"].get("product_kernel", "-"))
 PY
 }
 
 raw=$out/raw.txt
-echo "layout workload repeat seconds blas_threads product_kind"
+echo "layout workload repeat seconds blas_threads product_kernel"
 for ((r = 1; r <= repeats; ++r)); do
     for entry in "${layouts[@]}"; do
         IFS=: read -r name ranks threads grid block_size <<<"$entry"
@@ -112,11 +112,14 @@ from collections import defaultdict
 path, reference, *workloads = sys.argv[1:]
 times = defaultdict(list)
 threads = {}
+kernels = set()
 order = []
 with open(path) as f:
     for line in f:
-        name, workload, _, seconds, blas_threads, _ = line.split()
+        name, workload, _, seconds, blas_threads, kernel = line.split()
         times[name, workload].append(float(seconds))
+        if workload != "covariance":
+            kernels.add(kernel)
         threads[name] = blas_threads
         if name not in order:
             order.append(name)
@@ -136,5 +139,9 @@ for name in order:
                      f"({min(values):.3f}–{max(values):.3f})")
         cells.append(f"{median[name, workload] / median[reference, workload]:.2f}")
     print("| " + " | ".join(cells) + " |")
+print()
+print("Cells: median (min–max) of the runs in seconds; ratio: median over "
+      f"the median of {reference}. Product kernel of the solves "
+      f"(--product-kernel): {', '.join(sorted(kernels))}.")
 PY
     tee "${TABLE:-/dev/null}"
