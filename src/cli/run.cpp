@@ -482,6 +482,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     for (const DistVector& v : result.vectors) {
         axes.push_back(o.scores ? gather_all(v) : gather_to_root(v, 0));
         fix_sign(axes.back());
+        clear_entries(axes.back(), problem.dropped_columns);
     }
     const int k = o.deflation.components;
     std::vector<double> eigenvalues;
