@@ -2,7 +2,9 @@
 // can consume them and be tested on its own.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 namespace covdefl {
 
@@ -63,6 +65,11 @@ struct ComponentSummary {
     // block made until this component was locked.
     long long vector_products = 0;
 };
+
+// Appends the bytes of the fields of `summary` that every rank must agree
+// on (all but `seconds` and `subroutine`), for mpi::expect_agreed.
+void append_bytes(std::vector<std::byte>& bytes,
+                  const ComponentSummary& summary);
 
 // The subspace found by one block of the block or parallel method: the
 // components first..first + width − 1 (0-based), spanned by the

@@ -174,6 +174,13 @@ void fix_sign(std::vector<double>& v)
     }
 }
 
+void clear_entries(std::vector<double>& v, const std::vector<int>& indices)
+{
+    for (const int index : indices) {
+        v.at(static_cast<std::size_t>(index)) = +0.0;
+    }
+}
+
 std::string create_staging_folder(const std::string& folder)
 {
     const fs::path staging =

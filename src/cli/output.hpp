@@ -38,6 +38,12 @@ private:
 // tie), so the sign of a principal axis is reproducible.
 void fix_sign(std::vector<double>& v);
 
+// Sets the entries of `v` at the 0-based `indices` to +0.0. The entries of
+// a column that --drop-constant-columns left out come out of the solver
+// and fix_sign as +0.0 or -0.0, because the covariance row is a sum of
+// signed zeros and fix_sign negates it.
+void clear_entries(std::vector<double>& v, const std::vector<int>& indices);
+
 // The result arrays of one run, on rank 0.
 struct ResultArrays {
     std::int64_t components = 0;      // K

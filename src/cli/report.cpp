@@ -101,17 +101,13 @@ const char* describe(ComponentStatus status)
     return "unknown";
 }
 
-void write_report(const std::string& path, const RunOptions& o,
-                  const ProcessGrid& grid, const Problem& problem,
-                  double total_variance, const Tracker& tracker,
-                  const std::vector<double>& explained,
-                  const ReferenceCheck* check,
-                  const std::vector<ComponentBounds>& bounds,
-                  const std::vector<ActualError>* actual,
-                  const std::vector<std::string>& defects,
-                  const TargetAccuracyBudget* budget, const StageTimes& times,
-                  const KernelMeasurements& kernel, const RunLayout& layout)
+void write_report(const std::string& path, const ReportInputs& report)
 {
+    const RunOptions& o = report.options;
+    const Problem& problem = report.problem;
+    const Tracker& tracker = report.tracker;
+    const ReferenceCheck* check = report.check;
+    const StageTimes& times = report.times;
     {
         std::ofstream out(path);
         JsonWriter json(out);
@@ -120,12 +116,12 @@ void write_report(const std::string& path, const RunOptions& o,
         json.field("command_line", o.command_line);
         json.key("parallel");
         json.begin_object();
-        json.field("ranks", grid.size());
-        json.field("grid_rows", grid.nprow());
-        json.field("grid_cols", grid.npcol());
+        json.field("ranks", report.grid.size());
+        json.field("grid_rows", report.grid.nprow());
+        json.field("grid_cols", report.grid.npcol());
         json.field("block_size", o.block_size);
         json.end_object();
-        write_layout(json, layout);
+        write_layout(json, report.layout);
         json.key("input");
         json.begin_object();
         json.field("source", problem.description);
@@ -171,11 +167,11 @@ void write_report(const std::string& path, const RunOptions& o,
         json.field("total_iterations", tracker.total_iterations());
         json.field("total_vector_products", tracker.total_vector_products());
         json.end_object();
-        write_kernel(json, kernel);
-        json.field("total_variance", total_variance);
-        json.field("explained_variance_ratio", explained);
+        write_kernel(json, report.kernel);
+        json.field("total_variance", report.total_variance);
+        json.field("explained_variance_ratio", report.explained);
         json.key("components");
-        tracker.write_json(json, o.history, &bounds, actual);
+        tracker.write_json(json, o.history, &report.bounds, report.actual);
         if (!tracker.blocks().empty()) {
             json.key("blocks");
             tracker.write_blocks_json(json, problem.dimension);
@@ -194,13 +190,13 @@ void write_report(const std::string& path, const RunOptions& o,
             json.field("converged", p.status == ComponentStatus::converged);
             json.end_object();
         }
-        if (budget != nullptr) {
+        if (report.budget != nullptr) {
             json.key("target_accuracy");
-            budget->write_json(json);
+            report.budget->write_json(json);
         }
         json.key("bound_defects");
         json.begin_array();
-        for (const std::string& defect : defects) {
+        for (const std::string& defect : report.defects) {
             json.value(defect);
         }
         json.end_array();

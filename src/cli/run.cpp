@@ -526,6 +526,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     for (const DistVector& v : result.vectors) {
         axes.push_back(o.scores ? gather_all(v) : gather_to_root(v, 0));
         fix_sign(axes.back());
+        clear_entries(axes.back(), problem.dropped_columns);
     }
     const int k = o.deflation.components;
     std::vector<double> eigenvalues;
@@ -583,10 +584,21 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
                             // rest.
                             times.write = MPI_Wtime() - start;
                             write_report(
-                                path, o, grid, problem, total_variance, tracker,
-                                explained, check ? &*check : nullptr, bounds,
-                                actual.empty() ? nullptr : &actual, defects,
-                                budget.get(), times, kernel, layout);
+                                path,
+                                {.options = o,
+                                 .grid = grid,
+                                 .problem = problem,
+                                 .total_variance = total_variance,
+                                 .tracker = tracker,
+                                 .explained = explained,
+                                 .check = check ? &*check : nullptr,
+                                 .bounds = bounds,
+                                 .actual = actual.empty() ? nullptr : &actual,
+                                 .defects = defects,
+                                 .budget = budget.get(),
+                                 .times = times,
+                                 .kernel = kernel,
+                                 .layout = layout});
                         });
         print_table(tracker, explained, check ? &*check : nullptr);
         if (!o.quiet) {

@@ -119,17 +119,29 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
 // Status of a component in words, for the progress lines.
 const char* describe(ComponentStatus status);
 
-// Writes report.json to `path` (rank 0).
-void write_report(const std::string& path, const RunOptions& o,
-                  const ProcessGrid& grid, const Problem& problem,
-                  double total_variance, const Tracker& tracker,
-                  const std::vector<double>& explained,
-                  const ReferenceCheck* check,
-                  const std::vector<ComponentBounds>& bounds,
-                  const std::vector<ActualError>* actual,
-                  const std::vector<std::string>& defects,
-                  const TargetAccuracyBudget* budget, const StageTimes& times,
-                  const KernelMeasurements& kernel, const RunLayout& layout);
+// Inputs of report.json. A call that leaves out a reference member does not
+// compile. A null pointer leaves its section out of the report.
+struct ReportInputs {
+    const RunOptions& options;
+    const ProcessGrid& grid;
+    const Problem& problem;
+    double total_variance;  // trace of the covariance matrix
+    const Tracker& tracker;
+    const std::vector<double>& explained;  // explained variance ratios
+    const ReferenceCheck* check;           // null without --check
+    const std::vector<ComponentBounds>& bounds;
+    // Actual errors against a trusted PDSYEVR reference, or null.
+    const std::vector<ActualError>* actual;
+    const std::vector<std::string>& defects;  // bounds below actual errors
+    const TargetAccuracyBudget* budget;       // null without --target-accuracy
+    const StageTimes& times;
+    const KernelMeasurements& kernel;
+    const RunLayout& layout;
+};
+
+// Writes report.json to `path` (rank 0). Throws Error when the file cannot
+// be written.
+void write_report(const std::string& path, const ReportInputs& report);
 
 // Prints the kernel figures (rank 0).
 void print_kernel(const KernelMeasurements& kernel);

@@ -184,6 +184,7 @@ void ChebyshevIteration::rayleigh_ritz(const BlockCyclicMatrix* previous)
         }
     }
     mpi::sum_all(comm, sums.data(), na);
+    COVDEFL_EXPECT_AGREED(comm, "the block Ritz pairs", w, h, sums);
     std::vector<double> overlaps(static_cast<std::size_t>(na), 1.0);
     if (previous != nullptr) {
         const std::vector<double> g =
@@ -235,6 +236,7 @@ void ChebyshevIteration::lock_converged()
         outcome.vector_products = vector_products_;
         ++locked_;
     }
+    COVDEFL_EXPECT_AGREED(matrix_.grid().comm(), "the locked columns", locked_);
 }
 
 int ChebyshevIteration::filter_degree() const
@@ -467,6 +469,7 @@ DeflationResult run_block_deflation(BlockCyclicMatrix& matrix,
             diagonal[static_cast<std::size_t>(i) * width + i] =
                 measured.summaries[i].eigenvalue;
         }
+        COVDEFL_EXPECT_AGREED(w.grid().comm(), "the block update", diagonal);
         block::combine(w, 0, width, 0.0, 1.0, iteration.vectors(), 0, width,
                        diagonal);
         const int one = 1;

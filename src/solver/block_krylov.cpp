@@ -208,6 +208,7 @@ void KrylovIteration::rayleigh_ritz(int basis)
         }
     }
     mpi::sum_all(comm, sums.data(), m_);
+    COVDEFL_EXPECT_AGREED(comm, "the block Krylov Ritz pairs", w, h, sums);
     for (int j = 0; j < m_; ++j) {
         residual_[j] = std::sqrt(sums[j]);
         if (!std::isfinite(theta_[j]) || !std::isfinite(residual_[j])) {
@@ -312,6 +313,8 @@ void KrylovIteration::run()
         norm_ = std::max(norm_, std::abs(theta_[0]));
         record(previous);
         lock_converged();
+        COVDEFL_EXPECT_AGREED(matrix_.grid().comm(), "the locked columns",
+                              locked_);
         if (locked_ >= targets_) {
             break;
         }

@@ -176,6 +176,7 @@ DeflationResult run_deflation(DeflatedOperator& op,
         // Each deflation adds rounding of about ε·|θk| per entry.
         rule.scale += std::abs(summary.eigenvalue);
         measure_against_original(op, v, start, result, summary);
+        COVDEFL_EXPECT_AGREED(op.grid().comm(), "the solver summary", summary);
         // Overlaps up to the square root of the relative threshold are
         // expected. That is √tol, or with a stopping policy the threshold
         // it chose (looser ones leave larger overlaps), capped at 1e-2
@@ -191,6 +192,7 @@ DeflationResult run_deflation(DeflatedOperator& op,
         if (summary.max_overlap > std::sqrt(relative_threshold)) {
             separate_from_earlier(op, v, start, result, summary);
         }
+        COVDEFL_EXPECT_AGREED(op.grid().comm(), "the final summary", summary);
         if (observer != nullptr) {
             observer->on_component(summary);
         }

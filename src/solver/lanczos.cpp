@@ -328,6 +328,7 @@ ComponentSummary LanczosIteration::solve(const DeflatedOperator& op,
         // Ritz pair (θ, V c) with the largest Ritz value θ
         const RitzPairs ritz = solve_projected(comm, h, m, size, beta);
         beta = ritz.beta;
+        COVDEFL_EXPECT_AGREED(comm, "the Ritz values", ritz.values, beta);
         if (has_next) {
             // vj+1 = w / β, or a new direction when w is rounding noise
             if (beta > 0.0) {
@@ -410,6 +411,7 @@ ComponentSummary LanczosIteration::solve(const DeflatedOperator& op,
             decision = stop_iteration_limit;
         }
         mpi::check(MPI_Bcast(&decision, 1, MPI_INT, 0, comm), "MPI_Bcast");
+        COVDEFL_EXPECT_AGREED(comm, "the Lanczos decision", decision, theta);
 
         summary.iterations = products;
         summary.vector_products = products;
@@ -448,6 +450,7 @@ ComponentSummary LanczosIteration::solve(const DeflatedOperator& op,
                 decision = stop_iteration_limit;
             }
             mpi::check(MPI_Bcast(&decision, 1, MPI_INT, 0, comm), "MPI_Bcast");
+            COVDEFL_EXPECT_AGREED(comm, "the confirmed Ritz pair", decision);
             summary.iterations = products;
             summary.vector_products = products;
             summary.eigenvalue = confirmed.theta;

@@ -164,6 +164,7 @@ DeflationResult run_parallel_deflation(const BlockCyclicMatrix& matrix,
                    ComponentStatus::converged) {
             ++newly_locked;
         }
+        COVDEFL_EXPECT_AGREED(comm, "parallel locking", newly_locked, theta);
         if (locked + newly_locked == m) {
             locked = m;
             break;

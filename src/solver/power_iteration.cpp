@@ -118,6 +118,7 @@ ComponentSummary PowerIteration::solve(const DeflatedOperator& op,
         }
         mpi::check(MPI_Bcast(&decision, 1, MPI_INT, 0, grid.comm()),
                    "MPI_Bcast");
+        COVDEFL_EXPECT_AGREED(grid.comm(), "the power step", decision, theta);
 
         summary.iterations = t;
         summary.vector_products = t;

@@ -138,7 +138,7 @@ def check_correlation(output, input_path, k, dropped):
     """Compare a --standardize run with numpy.linalg.eigh of numpy.corrcoef.
 
     `dropped` lists the 1-based columns that --drop-constant-columns left
-    out; they must be 0 in every component and listed in report.json.
+    out; they must be +0.0 in every component and listed in report.json.
     """
     failures = Failures()
     data = np.load(input_path)
@@ -160,6 +160,12 @@ def check_correlation(output, input_path, k, dropped):
             np.all(entries == 0.0),
             f"column {column} was dropped but has entries {entries} in the "
             "components, expected 0",
+        )
+        # -0.0 == 0.0 is true, so the sign bit needs its own check.
+        failures.expect(
+            not np.any(np.signbit(entries)),
+            f"column {column} was dropped but has entries {entries} with "
+            "the sign bit set in the components, expected +0.0",
         )
 
     ratios = values[order] / len(kept)
