@@ -16,9 +16,10 @@ namespace {
 // Why the defaults are the defaults, with the measurement behind them.
 constexpr const char* default_reason =
     "defaults: grid as square as possible with P >= Q, block size 64, one "
-    "BLAS thread per rank; in the measurement of docs/benchmarks.md "
-    "(section 'Ranks, BLAS threads and block size', bench/layout.sh) no "
-    "other layout on 2 cores beat them by more than the noise";
+    "BLAS thread per rank; on 2 cores a 1x2 grid and 1 rank x 2 BLAS "
+    "threads were up to 1.7 and 2.1 times slower, and block sizes 32 to 256 "
+    "no faster beyond the noise (docs/benchmarks.md, section 'Ranks, BLAS "
+    "threads and block size', bench/layout.sh)";
 
 struct BlasThreads {
     std::optional<int> threads;
