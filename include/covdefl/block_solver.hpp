@@ -36,11 +36,12 @@ struct BlockDeflationOptions {
 };
 
 // Runs block deflation on the symmetric block-cyclic matrix `matrix`
-// (lower triangle valid), which ends deflated by every component:
-// Σ ← Σ − V Θ Vᵀ after each block, one PDSYR2K. Each block finds its b
-// leading eigenpairs of the current matrix by subspace iteration with
-// b + g vectors, a Chebyshev filter and Rayleigh–Ritz, and locks each
-// vector once ‖Âv − θv‖ ≤ tol·|θ|. With options.probe, the last block also
+// (lower triangle valid), which ends deflated by every block but the last
+// (no later block reads it): Σ ← Σ − V Θ Vᵀ after each block, one
+// PDSYR2K. Each block finds its b leading eigenpairs of the current matrix
+// with b + g vectors by block.iteration (block Krylov or Chebyshev-filtered
+// subspace iteration, both with Rayleigh–Ritz), and locks each vector once
+// ‖Âv − θv‖ ≤ tol·|θ|. With options.probe, the last block also
 // finds component K + 1, which is returned as the probe and not deflated.
 // The reported θk and residuals are those of the sequential Hotelling's
 // deflation with the same vectors (docs/theory.md). `observer` (rank 0

@@ -6,6 +6,7 @@
 
 #include "covdefl/mpi.hpp"
 #include "solver/block_iteration.hpp"
+#include "solver/lapack.hpp"
 #include "solver/vector_block.hpp"
 
 namespace covdefl::block {
@@ -64,7 +65,9 @@ private:
     // Fills the basis from X and ΣbX with up to `steps` blocks; returns
     // its columns.
     int expand(int steps);
-    void replace_rounding_columns(int q0, int width);
+    // Replaces column j of the basis by a seeded vector orthogonal to the
+    // earlier components and to the basis' first q0 columns.
+    void replace_column(int j, int q0);
     // X, ΣbX, θ and the residuals from the leading Ritz pairs of the
     // basis' first `basis` columns.
     void rayleigh_ritz(int basis);
@@ -106,6 +109,86 @@ void KrylovIteration::multiply(const BlockCyclicMatrix& src, int s0,
     vector_products_ += n;
 }
 
+// X(:, x0:x0+n) ← X(:, x0:x0+n) R for an upper triangular n x n R (the
+// strictly lower part of `r` is ignored).
+void combine_upper(BlockCyclicMatrix& x, int x0, int n,
+                   const std::vector<double>& r)
+{
+    const int rows = local_rows(x);
+    if (rows > 0) {
+        const int ld = x.local_ld();
+        const double one = 1.0;
+        dtrmm_("R", "U", "N", "N", &rows, &n, &one, r.data(), &n, column(x, x0),
+               &ld);
+    }
+}
+
+// Largest factor by which normalising a projected block may multiply what
+// the projection left along the basis (about ε times the block before
+// it), so that the block stays orthogonal to the basis to about 1e-13.
+constexpr double max_amplification = 1e3;
+
+// The 2-norms of columns x0..x0+n of `x`, the same on every rank.
+std::vector<double> column_norms(const BlockCyclicMatrix& x, int x0, int n)
+{
+    std::vector<double> norms(static_cast<std::size_t>(n), 0.0);
+    const int rows = local_rows(x);
+    for (int j = 0; j < n; ++j) {
+        const double* xj = column(x, x0 + j);
+        for (int i = 0; i < rows; ++i) {
+            norms[j] += xj[i] * xj[i];
+        }
+    }
+    mpi::sum_all(x.grid().comm(), norms.data(), n);
+    for (double& norm : norms) {
+        norm = std::sqrt(norm);
+    }
+    return norms;
+}
+
+// Orthonormalises columns x0..x0+n of `x` by Cholesky QR twice: G = XᵀX
+// (one reduction), G = RᵀR, X ← XR⁻¹. Leaves the columns unchanged and
+// returns false when Cholesky fails or the estimate max|rii| / min|rii|
+// of cond(R) exceeds `max_condition`.
+bool cholesky_qr(BlockCyclicMatrix& x, int x0, int n, double max_condition)
+{
+    const int rows = local_rows(x);
+    const int ld = x.local_ld();
+    std::vector<std::vector<double>> factors;
+    for (int pass = 0; pass < 2; ++pass) {
+        std::vector<double> r = gram(x, x0, n, x, x0, n);
+        int info = 0;
+        dpotrf_("U", &n, r.data(), &n, &info);
+        double largest = 0.0;
+        double smallest = std::numeric_limits<double>::infinity();
+        for (int i = 0; i < n; ++i) {
+            const double diagonal =
+                std::abs(r[static_cast<std::size_t>(i) * n + i]);
+            largest = std::max(largest, diagonal);
+            smallest = std::min(smallest, diagonal);
+        }
+        // Every rank holds the same G, but the decision must not depend on
+        // that.
+        const double failed =
+            info != 0 || !(largest <= max_condition * smallest) ? 1.0 : 0.0;
+        if (mpi::max_all(x.grid().comm(), failed) > 0.0) {
+            // Undo the first pass.
+            for (auto factor = factors.rbegin(); factor != factors.rend();
+                 ++factor) {
+                combine_upper(x, x0, n, *factor);
+            }
+            return false;
+        }
+        if (rows > 0) {
+            const double one = 1.0;
+            dtrsm_("R", "U", "N", "N", &rows, &n, &one, r.data(), &n,
+                   column(x, x0), &ld);
+        }
+        factors.push_back(std::move(r));
+    }
+    return true;
+}
+
 // Orthonormalises columns x0..x0+n of `x` (Householder QR of a copy).
 void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
 {
@@ -130,13 +213,30 @@ int KrylovIteration::expand(int steps)
         // space exactly.
         const int width = std::min(m_, room - filled);
         copy_columns(w_, filled - last, width, q_, filled);
+        const std::vector<double> before = column_norms(q_, filled, width);
         project_out(q_, filled, width, q_, filled);
-        replace_rounding_columns(filled, width);
-        orthonormalize_columns(q_, filled, width);
-        // Once more: QR of a nearly dependent block can return directions
-        // that the projection did not see.
-        project_out(q_, filled, width, q_, filled);
-        orthonormalize_columns(q_, filled, width);
+        const std::vector<double> after = column_norms(q_, filled, width);
+        // The projection leaves components along the basis at the rounding
+        // level of the columns before it, and normalising multiplies them
+        // by before/after and then by cond(R).
+        double growth = 1.0;
+        const double level =
+            residual_threshold(0.0, matrix_.rows(), norm_, norm_);
+        for (int j = 0; j < width; ++j) {
+            if (after[j] <= level) {
+                replace_column(filled + j, filled);
+            } else {
+                growth = std::max(growth, before[j] / after[j]);
+            }
+        }
+        if (!cholesky_qr(q_, filled, width, max_amplification / growth)) {
+            // A nearly dependent block: Householder QR, whose columns
+            // beyond the block's rank point anywhere, then once more the
+            // projection and the QR.
+            orthonormalize_columns(q_, filled, width);
+            project_out(q_, filled, width, q_, filled);
+            orthonormalize_columns(q_, filled, width);
+        }
         multiply(q_, filled, w_, filled, width);
         filled += width;
         last = width;
@@ -144,38 +244,22 @@ int KrylovIteration::expand(int steps)
     return filled;
 }
 
-void KrylovIteration::replace_rounding_columns(int q0, int width)
+void KrylovIteration::replace_column(int j, int q0)
 {
     // A column that the projection reduced to the rounding level of a
     // product carries no direction of the Krylov space (it has become
     // invariant), and its QR would point anywhere, also along the
     // earlier components. A seeded vector orthogonal to them and to the
     // basis replaces it.
-    const int rows = local_rows(q_);
-    std::vector<double> norms(static_cast<std::size_t>(width), 0.0);
-    for (int j = 0; j < width; ++j) {
-        const double* qj = column(q_, q0 + j);
-        for (int i = 0; i < rows; ++i) {
-            norms[j] += qj[i] * qj[i];
-        }
+    double* qj = column(q_, j);
+    for (int i = 0; i < local_rows(q_); ++i) {
+        qj[i] = seeded_gaussian(options_.seed, replacement_stream + first_ + j,
+                                static_cast<std::uint64_t>(q_.global_row(i)));
     }
-    mpi::sum_all(matrix_.grid().comm(), norms.data(), width);
-    const double level = residual_threshold(0.0, matrix_.rows(), norm_, norm_);
-    for (int j = 0; j < width; ++j) {
-        if (std::sqrt(norms[j]) > level) {
-            continue;
-        }
-        double* qj = column(q_, q0 + j);
-        for (int i = 0; i < rows; ++i) {
-            qj[i] = seeded_gaussian(
-                options_.seed, replacement_stream + first_ + q0 + j,
-                static_cast<std::uint64_t>(q_.global_row(i)));
-        }
-        if (found_.count > 0) {
-            project_out(q_, q0 + j, 1, *found_.vectors, found_.count);
-        }
-        project_out(q_, q0 + j, 1, q_, q0);
+    if (found_.count > 0) {
+        project_out(q_, j, 1, *found_.vectors, found_.count);
     }
+    project_out(q_, j, 1, q_, q0);
 }
 
 void KrylovIteration::rayleigh_ritz(int basis)
