@@ -19,16 +19,18 @@ enum class BlockIterationKind {
 
 struct BlockDeflationOptions {
     BlockIterationKind iteration = BlockIterationKind::krylov;
-    // Products per cycle of the Krylov iteration: the basis holds
-    // krylov_steps times the block's columns.
-    int krylov_steps = 8;
+    // Most products per cycle of the Krylov iteration: the basis holds up
+    // to krylov_steps times the block's columns. Rayleigh–Ritz after every
+    // step stops a cycle early, so a restart is rare at 16.
+    int krylov_steps = 16;
     // Components found per deflation step (b). The last block is narrower
-    // when K is not a multiple of b. 16 and 8 guard vectors made the
-    // fewest block products on λi = 1/i, K = 10 (docs/benchmarks.md).
+    // when K is not a multiple of b.
     int block_width = 16;
     // Extra vectors iterated beside each block (g), so that the b-th
-    // component converges at the rate set by λ(b+g+1)/λb.
-    int guard_vectors = 8;
+    // component converges at the rate set by λ(b+g+1)/λb. The Krylov
+    // iteration was fastest with 2 (docs/benchmarks.md), the Chebyshev
+    // iteration with 8 at b = 16.
+    int guard_vectors = 2;
     // Highest degree of the Chebyshev filter between two Rayleigh–Ritz
     // steps. The degree actually used is smaller when the filter would
     // amplify the leading active direction by more than 1e10.

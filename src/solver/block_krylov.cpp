@@ -32,9 +32,10 @@ public:
         , m_(p.columns)
         , options_(p.options)
         , steps_(std::max(2, p.block.krylov_steps))
+        , capacity_(steps_ * p.columns)
         , scale_(p.scale)
-        , q_(make_vector_block(p.matrix.grid(), p.matrix.rows(),
-                               steps_ * p.columns, p.matrix.block_rows()))
+        , q_(make_vector_block(p.matrix.grid(), p.matrix.rows(), capacity_,
+                               p.matrix.block_rows()))
         , w_(q_)
         , x_(make_vector_block(p.matrix.grid(), p.matrix.rows(), p.columns,
                                p.matrix.block_rows()))
@@ -62,9 +63,16 @@ private:
     // dst(:, d0:d0+n) = Σb src(:, s0:s0+n), counted.
     void multiply(const BlockCyclicMatrix& src, int s0, BlockCyclicMatrix& dst,
                   int d0, int n);
-    // Fills the basis from X and ΣbX with up to `steps` blocks; returns
-    // its columns.
-    int expand(int steps);
+    // Starts a basis from X and ΣbX, with H = XᵀΣbX.
+    void start_cycle();
+    // Adds the orthonormal part of Σb times the newest block (`last`
+    // columns) to a basis of `filled` columns, with its products and its
+    // part of H. Returns its width, 0 when the basis cannot grow.
+    int add_block(int filled, int last);
+    double& h(int i, int j)
+    {
+        return h_[static_cast<std::size_t>(j) * capacity_ + i];
+    }
     // Replaces column j of the basis by a seeded vector orthogonal to the
     // earlier components and to the basis' first q0 columns.
     void replace_column(int j, int q0);
@@ -72,6 +80,9 @@ private:
     // basis' first `basis` columns.
     void rayleigh_ritz(int basis);
     void record(const BlockCyclicMatrix* previous);
+    // Rayleigh–Ritz on the basis, the records and the locking; true when
+    // every target passed.
+    bool converged_after(int basis, const BlockCyclicMatrix* previous);
     void lock_converged();
     void stop_at_limit();
     double threshold(double theta) const;
@@ -83,6 +94,8 @@ private:
     int m_;
     const DeflationOptions& options_;
     int steps_;
+    int capacity_;           // largest basis: steps_ blocks
+    std::vector<double> h_;  // H = QᵀΣbQ, capacity_ x capacity_
     double scale_;
     double norm_ = 0.0;     // estimate of ‖Σb‖ for the rounding level
     BlockCyclicMatrix q_;   // orthonormal basis
@@ -199,49 +212,73 @@ void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
     copy_columns(part, 0, n, x, x0);
 }
 
-int KrylovIteration::expand(int steps)
+void KrylovIteration::start_cycle()
 {
     copy_columns(x_, 0, m_, q_, 0);
     copy_columns(ax_, 0, m_, w_, 0);
+    h_.assign(static_cast<std::size_t>(capacity_) * capacity_, 0.0);
+    const std::vector<double> g = gram(q_, 0, m_, w_, 0, m_);
+    for (int j = 0; j < m_; ++j) {
+        for (int i = 0; i < m_; ++i) {
+            h(i, j) = 0.5 * (g[static_cast<std::size_t>(j) * m_ + i] +
+                             g[static_cast<std::size_t>(i) * m_ + j]);
+        }
+    }
+}
+
+int KrylovIteration::add_block(int filled, int last)
+{
     // The Krylov space of Σb from a start orthogonal to the earlier
-    // components has at most d − first dimensions.
-    const int room = matrix_.rows() - first_;
-    int filled = m_;
-    int last = m_;  // columns of the newest block
-    for (int step = 1; step < steps && filled < room; ++step) {
-        // The last block may be narrower, so that the basis fills the
-        // space exactly.
-        const int width = std::min(m_, room - filled);
-        copy_columns(w_, filled - last, width, q_, filled);
-        const std::vector<double> before = column_norms(q_, filled, width);
+    // components has at most d − first dimensions, and the last block may
+    // be narrower, so that the basis fills that space exactly.
+    const int room = std::min(matrix_.rows() - first_, capacity_);
+    const int width = std::min(m_, room - filled);
+    if (width <= 0) {
+        return 0;
+    }
+    copy_columns(w_, filled - last, width, q_, filled);
+    const std::vector<double> before = column_norms(q_, filled, width);
+    project_out(q_, filled, width, q_, filled);
+    const std::vector<double> after = column_norms(q_, filled, width);
+    // The projection leaves components along the basis at the rounding
+    // level of the columns before it, and normalising multiplies them by
+    // before/after and then by cond(R).
+    double growth = 1.0;
+    const double level = residual_threshold(0.0, matrix_.rows(), norm_, norm_);
+    for (int j = 0; j < width; ++j) {
+        if (after[j] <= level) {
+            replace_column(filled + j, filled);
+        } else {
+            growth = std::max(growth, before[j] / after[j]);
+        }
+    }
+    if (!cholesky_qr(q_, filled, width, max_amplification / growth)) {
+        // A nearly dependent block: Householder QR, whose columns beyond
+        // the block's rank point anywhere, then once more the projection
+        // and the QR.
+        orthonormalize_columns(q_, filled, width);
         project_out(q_, filled, width, q_, filled);
-        const std::vector<double> after = column_norms(q_, filled, width);
-        // The projection leaves components along the basis at the rounding
-        // level of the columns before it, and normalising multiplies them
-        // by before/after and then by cond(R).
-        double growth = 1.0;
-        const double level =
-            residual_threshold(0.0, matrix_.rows(), norm_, norm_);
-        for (int j = 0; j < width; ++j) {
-            if (after[j] <= level) {
-                replace_column(filled + j, filled);
+        orthonormalize_columns(q_, filled, width);
+    }
+    multiply(q_, filled, w_, filled, width);
+
+    // The new columns of H = QᵀW, mirrored into the new rows; the new
+    // diagonal block is symmetrised.
+    const int total = filled + width;
+    const std::vector<double> g = gram(q_, 0, total, w_, filled, width);
+    for (int j = 0; j < width; ++j) {
+        for (int i = 0; i < total; ++i) {
+            const double value = g[static_cast<std::size_t>(j) * total + i];
+            if (i < filled) {
+                h(i, filled + j) = value;
+                h(filled + j, i) = value;
             } else {
-                growth = std::max(growth, before[j] / after[j]);
+                h(i, filled + j) += 0.5 * value;
+                h(filled + j, i) += 0.5 * value;
             }
         }
-        if (!cholesky_qr(q_, filled, width, max_amplification / growth)) {
-            // A nearly dependent block: Householder QR, whose columns
-            // beyond the block's rank point anywhere, then once more the
-            // projection and the QR.
-            orthonormalize_columns(q_, filled, width);
-            project_out(q_, filled, width, q_, filled);
-            orthonormalize_columns(q_, filled, width);
-        }
-        multiply(q_, filled, w_, filled, width);
-        filled += width;
-        last = width;
     }
-    return filled;
+    return width;
 }
 
 void KrylovIteration::replace_column(int j, int q0)
@@ -265,14 +302,10 @@ void KrylovIteration::replace_column(int j, int q0)
 void KrylovIteration::rayleigh_ritz(int basis)
 {
     const MPI_Comm comm = matrix_.grid().comm();
-    std::vector<double> h = gram(q_, 0, basis, w_, 0, basis);
+    std::vector<double> h(static_cast<std::size_t>(basis) * basis);
     for (int j = 0; j < basis; ++j) {
-        for (int i = 0; i < j; ++i) {
-            const std::size_t upper = static_cast<std::size_t>(j) * basis + i;
-            const std::size_t lower = static_cast<std::size_t>(i) * basis + j;
-            const double mean = 0.5 * (h[upper] + h[lower]);
-            h[upper] = mean;
-            h[lower] = mean;
+        for (int i = 0; i < basis; ++i) {
+            h[static_cast<std::size_t>(j) * basis + i] = this->h(i, j);
         }
     }
     const std::vector<double> w = symmetric_eigen(comm, h, basis);
@@ -387,30 +420,59 @@ void KrylovIteration::run()
                      std::sqrt(*std::max_element(sums.begin(), sums.end())));
     const BlockCyclicMatrix* previous = nullptr;
     BlockCyclicMatrix last = x_;
+    // Rayleigh–Ritz after each step from the second one on: it costs a
+    // small eigenproblem and two products with the basis' local rows,
+    // against a block product per step that convergence saves.
     for (;;) {
-        const long long remaining = options_.max_iterations - block_products_;
-        const int steps = static_cast<int>(
-            std::min<long long>(steps_, std::max<long long>(remaining, 0) + 1));
-        const long long before = block_products_;
-        const int basis = expand(steps);
-        rayleigh_ritz(basis);
-        norm_ = std::max(norm_, std::abs(theta_[0]));
-        record(previous);
-        lock_converged();
-        COVDEFL_EXPECT_AGREED(matrix_.grid().comm(), "the locked columns",
-                              locked_);
-        if (locked_ >= targets_) {
-            break;
+        start_cycle();
+        int basis = m_;
+        int newest = m_;
+        bool grew = false;
+        bool current = false;  // X is from the whole basis
+        for (int step = 1; step < steps_; ++step) {
+            if (block_products_ >= options_.max_iterations) {
+                break;
+            }
+            const int width = add_block(basis, newest);
+            if (width == 0) {
+                break;
+            }
+            basis += width;
+            newest = width;
+            grew = true;
+            current = false;
+            if (step >= 2) {
+                if (converged_after(basis, previous)) {
+                    return;
+                }
+                last = x_;
+                previous = &last;
+                current = true;
+            }
         }
-        // No product this cycle: the limit is reached, or the basis
-        // cannot grow (it already spans the whole Krylov space).
-        if (block_products_ == before) {
+        if (!current && converged_after(basis, previous)) {
+            return;
+        }
+        if (!grew) {
+            // No product this cycle: the limit is reached, or the basis
+            // cannot grow (it already spans the whole Krylov space).
             stop_at_limit();
-            break;
+            return;
         }
         last = x_;
         previous = &last;
     }
+}
+
+bool KrylovIteration::converged_after(int basis,
+                                      const BlockCyclicMatrix* previous)
+{
+    rayleigh_ritz(basis);
+    norm_ = std::max(norm_, std::abs(theta_[0]));
+    record(previous);
+    lock_converged();
+    COVDEFL_EXPECT_AGREED(matrix_.grid().comm(), "the locked columns", locked_);
+    return locked_ >= targets_;
 }
 
 }  // namespace
