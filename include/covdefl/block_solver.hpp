@@ -19,16 +19,18 @@ enum class BlockIterationKind {
 
 struct BlockDeflationOptions {
     BlockIterationKind iteration = BlockIterationKind::krylov;
-    // Products per cycle of the Krylov iteration: the basis holds
-    // krylov_steps times the block's columns.
-    int krylov_steps = 8;
+    // Most products per cycle of the Krylov iteration: the basis holds up
+    // to krylov_steps times the block's columns. Rayleigh–Ritz after every
+    // step stops a cycle early, so a restart is rare at 16.
+    int krylov_steps = 16;
     // Components found per deflation step (b). The last block is narrower
-    // when K is not a multiple of b. 16 and 8 guard vectors made the
-    // fewest block products on λi = 1/i, K = 10 (docs/benchmarks.md).
+    // when K is not a multiple of b.
     int block_width = 16;
     // Extra vectors iterated beside each block (g), so that the b-th
-    // component converges at the rate set by λ(b+g+1)/λb.
-    int guard_vectors = 8;
+    // component converges at the rate set by λ(b+g+1)/λb. The Krylov
+    // iteration was fastest with 2 (docs/benchmarks.md), the Chebyshev
+    // iteration with 8 at b = 16.
+    int guard_vectors = 2;
     // Highest degree of the Chebyshev filter between two Rayleigh–Ritz
     // steps. The degree actually used is smaller when the filter would
     // amplify the leading active direction by more than 1e10.
@@ -36,11 +38,12 @@ struct BlockDeflationOptions {
 };
 
 // Runs block deflation on the symmetric block-cyclic matrix `matrix`
-// (lower triangle valid), which ends deflated by every component:
-// Σ ← Σ − V Θ Vᵀ after each block, one PDSYR2K. Each block finds its b
-// leading eigenpairs of the current matrix by subspace iteration with
-// b + g vectors, a Chebyshev filter and Rayleigh–Ritz, and locks each
-// vector once ‖Âv − θv‖ ≤ tol·|θ|. With options.probe, the last block also
+// (lower triangle valid), which ends deflated by every block but the last
+// (no later block reads it): Σ ← Σ − V Θ Vᵀ after each block, one
+// PDSYR2K. Each block finds its b leading eigenpairs of the current matrix
+// with b + g vectors by block.iteration (block Krylov or Chebyshev-filtered
+// subspace iteration, both with Rayleigh–Ritz), and locks each vector once
+// ‖Âv − θv‖ ≤ tol·|θ|. With options.probe, the last block also
 // finds component K + 1, which is returned as the probe and not deflated.
 // The reported θk and residuals are those of the sequential Hotelling's
 // deflation with the same vectors (docs/theory.md). `observer` (rank 0

@@ -78,15 +78,17 @@ po::options_description describe_options(RunOptions& o)
          "(Chebyshev-filtered subspace iteration)")
         ("block-steps",
          po::value(&o.block.krylov_steps)->default_value(o.block.krylov_steps),
-         "--block-iteration krylov: block products per restart cycle; the "
-         "basis holds this many times the block's vectors (2 to 100)")
+         "--block-iteration krylov: most block products per restart "
+         "cycle; the basis holds up to this many times the block's vectors "
+         "(2 to 100)")
         ("block-width", po::value(&o.block.block_width)
                             ->default_value(o.block.block_width),
          "components per deflation step of --method block (b >= 1)")
         ("guard-vectors", po::value(&o.block.guard_vectors),
          "extra vectors that --method block iterates beside each block, so "
-         "that component b converges at the rate λ(b+g+1)/λb (default: "
-         "half the block width, rounded up)")
+         "that component b converges at the rate λ(b+g+1)/λb (default: 2 "
+         "for --block-iteration krylov, half the block width rounded up "
+         "for chebyshev)")
         ("block-size", po::value(&o.block_size)->default_value(o.block_size),
          "ScaLAPACK block size (rows = columns) of every distributed matrix, "
          "1 to 2048")
@@ -264,7 +266,9 @@ std::optional<RunOptions> parse_options(int argc, char** argv, int rank,
                ": must be between 2 and 100");
     }
     if (values.count("guard-vectors") == 0) {
-        o.block.guard_vectors = (o.block.block_width + 1) / 2;
+        o.block.guard_vectors = o.block.iteration == BlockIterationKind::krylov
+                                    ? BlockDeflationOptions{}.guard_vectors
+                                    : (o.block.block_width + 1) / 2;
     } else if (o.block.guard_vectors < 0) {
         reject("invalid --guard-vectors " +
                std::to_string(o.block.guard_vectors) + ": must be at least 0");

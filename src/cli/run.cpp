@@ -178,12 +178,19 @@ void check_memory(const ProcessGrid& grid, double peak_bytes,
 std::vector<int> find_zero_rows(const BlockCyclicMatrix& a)
 {
     std::vector<int> nonzero(static_cast<std::size_t>(a.rows()), 0);
+    std::vector<int> rows(static_cast<std::size_t>(a.local_rows()));
+    for (int il = 0; il < a.local_rows(); ++il) {
+        rows[static_cast<std::size_t>(il)] = a.global_row(il);
+    }
     for (int jl = 0; jl < a.local_cols(); ++jl) {
         const int j = a.global_col(jl);
-        for (int il = 0; il < a.local_rows(); ++il) {
-            const int i = a.global_row(il);
-            if (i >= j && a.local(il, jl) != 0.0) {
-                nonzero[static_cast<std::size_t>(i)] = 1;
+        // Local rows ascend in global index: the lower triangle of this
+        // column is a tail of them.
+        const auto first = std::lower_bound(rows.begin(), rows.end(), j);
+        for (auto row = first; row != rows.end(); ++row) {
+            const int il = static_cast<int>(row - rows.begin());
+            if (a.local(il, jl) != 0.0) {
+                nonzero[static_cast<std::size_t>(*row)] = 1;
                 nonzero[static_cast<std::size_t>(j)] = 1;
             }
         }

@@ -461,6 +461,16 @@ DeflationResult run_block_deflation(BlockCyclicMatrix& matrix,
             scale += std::abs(result.components[i].eigenvalue);
         }
 
+        block::copy_columns(iteration.vectors(), 0, width, found_vectors,
+                            first);
+        found.count += width;
+        first += width;
+        if (last) {
+            // No later block reads the matrix, so the last update is left
+            // out (one PDSYR2K, about as long as four block products).
+            break;
+        }
+
         // Σ ← Σ − V Θ Vᵀ = Σ − ½(W Vᵀ + V Wᵀ) with W = VΘ, lower triangle.
         BlockCyclicMatrix w = iteration.vectors();
         std::vector<double> diagonal(static_cast<std::size_t>(width) * width,
@@ -479,11 +489,6 @@ DeflationResult run_block_deflation(BlockCyclicMatrix& matrix,
                  iteration.vectors().data(), &one, &one,
                  iteration.vectors().desc(), &beta, matrix.data(), &one, &one,
                  matrix.desc());
-
-        block::copy_columns(iteration.vectors(), 0, width, found_vectors,
-                            first);
-        found.count += width;
-        first += width;
     }
     return result;
 }

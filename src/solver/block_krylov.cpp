@@ -6,6 +6,7 @@
 
 #include "covdefl/mpi.hpp"
 #include "solver/block_iteration.hpp"
+#include "solver/lapack.hpp"
 #include "solver/vector_block.hpp"
 
 namespace covdefl::block {
@@ -31,9 +32,10 @@ public:
         , m_(p.columns)
         , options_(p.options)
         , steps_(std::max(2, p.block.krylov_steps))
+        , capacity_(steps_ * p.columns)
         , scale_(p.scale)
-        , q_(make_vector_block(p.matrix.grid(), p.matrix.rows(),
-                               steps_ * p.columns, p.matrix.block_rows()))
+        , q_(make_vector_block(p.matrix.grid(), p.matrix.rows(), capacity_,
+                               p.matrix.block_rows()))
         , w_(q_)
         , x_(make_vector_block(p.matrix.grid(), p.matrix.rows(), p.columns,
                                p.matrix.block_rows()))
@@ -61,14 +63,26 @@ private:
     // dst(:, d0:d0+n) = Σb src(:, s0:s0+n), counted.
     void multiply(const BlockCyclicMatrix& src, int s0, BlockCyclicMatrix& dst,
                   int d0, int n);
-    // Fills the basis from X and ΣbX with up to `steps` blocks; returns
-    // its columns.
-    int expand(int steps);
-    void replace_rounding_columns(int q0, int width);
+    // Starts a basis from X and ΣbX, with H = XᵀΣbX.
+    void start_cycle();
+    // Adds the orthonormal part of Σb times the newest block (`last`
+    // columns) to a basis of `filled` columns, with its products and its
+    // part of H. Returns its width, 0 when the basis cannot grow.
+    int add_block(int filled, int last);
+    double& h(int i, int j)
+    {
+        return h_[static_cast<std::size_t>(j) * capacity_ + i];
+    }
+    // Replaces column j of the basis by a seeded vector orthogonal to the
+    // earlier components and to the basis' first q0 columns.
+    void replace_column(int j, int q0);
     // X, ΣbX, θ and the residuals from the leading Ritz pairs of the
     // basis' first `basis` columns.
     void rayleigh_ritz(int basis);
     void record(const BlockCyclicMatrix* previous);
+    // Rayleigh–Ritz on the basis, the records and the locking; true when
+    // every target passed.
+    bool converged_after(int basis, const BlockCyclicMatrix* previous);
     void lock_converged();
     void stop_at_limit();
     double threshold(double theta) const;
@@ -80,6 +94,8 @@ private:
     int m_;
     const DeflationOptions& options_;
     int steps_;
+    int capacity_;           // largest basis: steps_ blocks
+    std::vector<double> h_;  // H = QᵀΣbQ, capacity_ x capacity_
     double scale_;
     double norm_ = 0.0;     // estimate of ‖Σb‖ for the rounding level
     BlockCyclicMatrix q_;   // orthonormal basis
@@ -106,6 +122,86 @@ void KrylovIteration::multiply(const BlockCyclicMatrix& src, int s0,
     vector_products_ += n;
 }
 
+// X(:, x0:x0+n) ← X(:, x0:x0+n) R for an upper triangular n x n R (the
+// strictly lower part of `r` is ignored).
+void combine_upper(BlockCyclicMatrix& x, int x0, int n,
+                   const std::vector<double>& r)
+{
+    const int rows = local_rows(x);
+    if (rows > 0) {
+        const int ld = x.local_ld();
+        const double one = 1.0;
+        dtrmm_("R", "U", "N", "N", &rows, &n, &one, r.data(), &n, column(x, x0),
+               &ld);
+    }
+}
+
+// Largest factor by which normalising a projected block may multiply what
+// the projection left along the basis (about ε times the block before
+// it), so that the block stays orthogonal to the basis to about 1e-13.
+constexpr double max_amplification = 1e3;
+
+// The 2-norms of columns x0..x0+n of `x`, the same on every rank.
+std::vector<double> column_norms(const BlockCyclicMatrix& x, int x0, int n)
+{
+    std::vector<double> norms(static_cast<std::size_t>(n), 0.0);
+    const int rows = local_rows(x);
+    for (int j = 0; j < n; ++j) {
+        const double* xj = column(x, x0 + j);
+        for (int i = 0; i < rows; ++i) {
+            norms[j] += xj[i] * xj[i];
+        }
+    }
+    mpi::sum_all(x.grid().comm(), norms.data(), n);
+    for (double& norm : norms) {
+        norm = std::sqrt(norm);
+    }
+    return norms;
+}
+
+// Orthonormalises columns x0..x0+n of `x` by Cholesky QR twice: G = XᵀX
+// (one reduction), G = RᵀR, X ← XR⁻¹. Leaves the columns unchanged and
+// returns false when Cholesky fails or the estimate max|rii| / min|rii|
+// of cond(R) exceeds `max_condition`.
+bool cholesky_qr(BlockCyclicMatrix& x, int x0, int n, double max_condition)
+{
+    const int rows = local_rows(x);
+    const int ld = x.local_ld();
+    std::vector<std::vector<double>> factors;
+    for (int pass = 0; pass < 2; ++pass) {
+        std::vector<double> r = gram(x, x0, n, x, x0, n);
+        int info = 0;
+        dpotrf_("U", &n, r.data(), &n, &info);
+        double largest = 0.0;
+        double smallest = std::numeric_limits<double>::infinity();
+        for (int i = 0; i < n; ++i) {
+            const double diagonal =
+                std::abs(r[static_cast<std::size_t>(i) * n + i]);
+            largest = std::max(largest, diagonal);
+            smallest = std::min(smallest, diagonal);
+        }
+        // Every rank holds the same G, but the decision must not depend on
+        // that.
+        const double failed =
+            info != 0 || !(largest <= max_condition * smallest) ? 1.0 : 0.0;
+        if (mpi::max_all(x.grid().comm(), failed) > 0.0) {
+            // Undo the first pass.
+            for (auto factor = factors.rbegin(); factor != factors.rend();
+                 ++factor) {
+                combine_upper(x, x0, n, *factor);
+            }
+            return false;
+        }
+        if (rows > 0) {
+            const double one = 1.0;
+            dtrsm_("R", "U", "N", "N", &rows, &n, &one, r.data(), &n,
+                   column(x, x0), &ld);
+        }
+        factors.push_back(std::move(r));
+    }
+    return true;
+}
+
 // Orthonormalises columns x0..x0+n of `x` (Householder QR of a copy).
 void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
 {
@@ -116,79 +212,100 @@ void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
     copy_columns(part, 0, n, x, x0);
 }
 
-int KrylovIteration::expand(int steps)
+void KrylovIteration::start_cycle()
 {
     copy_columns(x_, 0, m_, q_, 0);
     copy_columns(ax_, 0, m_, w_, 0);
-    // The Krylov space of Σb from a start orthogonal to the earlier
-    // components has at most d − first dimensions.
-    const int room = matrix_.rows() - first_;
-    int filled = m_;
-    int last = m_;  // columns of the newest block
-    for (int step = 1; step < steps && filled < room; ++step) {
-        // The last block may be narrower, so that the basis fills the
-        // space exactly.
-        const int width = std::min(m_, room - filled);
-        copy_columns(w_, filled - last, width, q_, filled);
-        project_out(q_, filled, width, q_, filled);
-        replace_rounding_columns(filled, width);
-        orthonormalize_columns(q_, filled, width);
-        // Once more: QR of a nearly dependent block can return directions
-        // that the projection did not see.
-        project_out(q_, filled, width, q_, filled);
-        orthonormalize_columns(q_, filled, width);
-        multiply(q_, filled, w_, filled, width);
-        filled += width;
-        last = width;
+    h_.assign(static_cast<std::size_t>(capacity_) * capacity_, 0.0);
+    const std::vector<double> g = gram(q_, 0, m_, w_, 0, m_);
+    for (int j = 0; j < m_; ++j) {
+        for (int i = 0; i < m_; ++i) {
+            h(i, j) = 0.5 * (g[static_cast<std::size_t>(j) * m_ + i] +
+                             g[static_cast<std::size_t>(i) * m_ + j]);
+        }
     }
-    return filled;
 }
 
-void KrylovIteration::replace_rounding_columns(int q0, int width)
+int KrylovIteration::add_block(int filled, int last)
+{
+    // The Krylov space of Σb from a start orthogonal to the earlier
+    // components has at most d − first dimensions, and the last block may
+    // be narrower, so that the basis fills that space exactly.
+    const int room = std::min(matrix_.rows() - first_, capacity_);
+    const int width = std::min(m_, room - filled);
+    if (width <= 0) {
+        return 0;
+    }
+    copy_columns(w_, filled - last, width, q_, filled);
+    const std::vector<double> before = column_norms(q_, filled, width);
+    project_out(q_, filled, width, q_, filled);
+    const std::vector<double> after = column_norms(q_, filled, width);
+    // The projection leaves components along the basis at the rounding
+    // level of the columns before it, and normalising multiplies them by
+    // before/after and then by cond(R).
+    double growth = 1.0;
+    const double level = residual_threshold(0.0, matrix_.rows(), norm_, norm_);
+    for (int j = 0; j < width; ++j) {
+        if (after[j] <= level) {
+            replace_column(filled + j, filled);
+        } else {
+            growth = std::max(growth, before[j] / after[j]);
+        }
+    }
+    if (!cholesky_qr(q_, filled, width, max_amplification / growth)) {
+        // A nearly dependent block: Householder QR, whose columns beyond
+        // the block's rank point anywhere, then once more the projection
+        // and the QR.
+        orthonormalize_columns(q_, filled, width);
+        project_out(q_, filled, width, q_, filled);
+        orthonormalize_columns(q_, filled, width);
+    }
+    multiply(q_, filled, w_, filled, width);
+
+    // The new columns of H = QᵀW, mirrored into the new rows; the new
+    // diagonal block is symmetrised.
+    const int total = filled + width;
+    const std::vector<double> g = gram(q_, 0, total, w_, filled, width);
+    for (int j = 0; j < width; ++j) {
+        for (int i = 0; i < total; ++i) {
+            const double value = g[static_cast<std::size_t>(j) * total + i];
+            if (i < filled) {
+                h(i, filled + j) = value;
+                h(filled + j, i) = value;
+            } else {
+                h(i, filled + j) += 0.5 * value;
+                h(filled + j, i) += 0.5 * value;
+            }
+        }
+    }
+    return width;
+}
+
+void KrylovIteration::replace_column(int j, int q0)
 {
     // A column that the projection reduced to the rounding level of a
     // product carries no direction of the Krylov space (it has become
     // invariant), and its QR would point anywhere, also along the
     // earlier components. A seeded vector orthogonal to them and to the
     // basis replaces it.
-    const int rows = local_rows(q_);
-    std::vector<double> norms(static_cast<std::size_t>(width), 0.0);
-    for (int j = 0; j < width; ++j) {
-        const double* qj = column(q_, q0 + j);
-        for (int i = 0; i < rows; ++i) {
-            norms[j] += qj[i] * qj[i];
-        }
+    double* qj = column(q_, j);
+    for (int i = 0; i < local_rows(q_); ++i) {
+        qj[i] = seeded_gaussian(options_.seed, replacement_stream + first_ + j,
+                                static_cast<std::uint64_t>(q_.global_row(i)));
     }
-    mpi::sum_all(matrix_.grid().comm(), norms.data(), width);
-    const double level = residual_threshold(0.0, matrix_.rows(), norm_, norm_);
-    for (int j = 0; j < width; ++j) {
-        if (std::sqrt(norms[j]) > level) {
-            continue;
-        }
-        double* qj = column(q_, q0 + j);
-        for (int i = 0; i < rows; ++i) {
-            qj[i] = seeded_gaussian(
-                options_.seed, replacement_stream + first_ + q0 + j,
-                static_cast<std::uint64_t>(q_.global_row(i)));
-        }
-        if (found_.count > 0) {
-            project_out(q_, q0 + j, 1, *found_.vectors, found_.count);
-        }
-        project_out(q_, q0 + j, 1, q_, q0);
+    if (found_.count > 0) {
+        project_out(q_, j, 1, *found_.vectors, found_.count);
     }
+    project_out(q_, j, 1, q_, q0);
 }
 
 void KrylovIteration::rayleigh_ritz(int basis)
 {
     const MPI_Comm comm = matrix_.grid().comm();
-    std::vector<double> h = gram(q_, 0, basis, w_, 0, basis);
+    std::vector<double> h(static_cast<std::size_t>(basis) * basis);
     for (int j = 0; j < basis; ++j) {
-        for (int i = 0; i < j; ++i) {
-            const std::size_t upper = static_cast<std::size_t>(j) * basis + i;
-            const std::size_t lower = static_cast<std::size_t>(i) * basis + j;
-            const double mean = 0.5 * (h[upper] + h[lower]);
-            h[upper] = mean;
-            h[lower] = mean;
+        for (int i = 0; i < basis; ++i) {
+            h[static_cast<std::size_t>(j) * basis + i] = this->h(i, j);
         }
     }
     const std::vector<double> w = symmetric_eigen(comm, h, basis);
@@ -303,30 +420,59 @@ void KrylovIteration::run()
                      std::sqrt(*std::max_element(sums.begin(), sums.end())));
     const BlockCyclicMatrix* previous = nullptr;
     BlockCyclicMatrix last = x_;
+    // Rayleigh–Ritz after each step from the second one on: it costs a
+    // small eigenproblem and two products with the basis' local rows,
+    // against a block product per step that convergence saves.
     for (;;) {
-        const long long remaining = options_.max_iterations - block_products_;
-        const int steps = static_cast<int>(
-            std::min<long long>(steps_, std::max<long long>(remaining, 0) + 1));
-        const long long before = block_products_;
-        const int basis = expand(steps);
-        rayleigh_ritz(basis);
-        norm_ = std::max(norm_, std::abs(theta_[0]));
-        record(previous);
-        lock_converged();
-        COVDEFL_EXPECT_AGREED(matrix_.grid().comm(), "the locked columns",
-                              locked_);
-        if (locked_ >= targets_) {
-            break;
+        start_cycle();
+        int basis = m_;
+        int newest = m_;
+        bool grew = false;
+        bool current = false;  // X is from the whole basis
+        for (int step = 1; step < steps_; ++step) {
+            if (block_products_ >= options_.max_iterations) {
+                break;
+            }
+            const int width = add_block(basis, newest);
+            if (width == 0) {
+                break;
+            }
+            basis += width;
+            newest = width;
+            grew = true;
+            current = false;
+            if (step >= 2) {
+                if (converged_after(basis, previous)) {
+                    return;
+                }
+                last = x_;
+                previous = &last;
+                current = true;
+            }
         }
-        // No product this cycle: the limit is reached, or the basis
-        // cannot grow (it already spans the whole Krylov space).
-        if (block_products_ == before) {
+        if (!current && converged_after(basis, previous)) {
+            return;
+        }
+        if (!grew) {
+            // No product this cycle: the limit is reached, or the basis
+            // cannot grow (it already spans the whole Krylov space).
             stop_at_limit();
-            break;
+            return;
         }
         last = x_;
         previous = &last;
     }
+}
+
+bool KrylovIteration::converged_after(int basis,
+                                      const BlockCyclicMatrix* previous)
+{
+    rayleigh_ritz(basis);
+    norm_ = std::max(norm_, std::abs(theta_[0]));
+    record(previous);
+    lock_converged();
+    COVDEFL_EXPECT_AGREED(matrix_.grid().comm(), "the locked columns", locked_);
+    return locked_ >= targets_;
 }
 
 }  // namespace

@@ -14,6 +14,9 @@ void dsyev_(const char* jobz, const char* uplo, const int* n, double* a,
             int* info);
 void dpotrf_(const char* uplo, const int* n, double* a, const int* lda,
              int* info);
+void dtrmm_(const char* side, const char* uplo, const char* transa,
+            const char* diag, const int* m, const int* n, const double* alpha,
+            const double* a, const int* lda, double* b, const int* ldb);
 void dtrsm_(const char* side, const char* uplo, const char* transa,
             const char* diag, const int* m, const int* n, const double* alpha,
             const double* a, const int* lda, double* b, const int* ldb);

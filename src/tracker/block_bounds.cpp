@@ -23,8 +23,11 @@ Bound subspace_bound(double residual, double gap, const std::string& label)
     }
     const double s = residual / gap;
     if (!(s < 1.0)) {
-        return Bound::vacuous("block residual " + format(residual) +
-                              " is not smaller than the gap " + format(gap));
+        // A split cluster explains a gap at the rounding level better.
+        return Bound::vacuous(
+            label.empty() ? "block residual " + format(residual) +
+                                " is not smaller than the gap " + format(gap)
+                          : label);
     }
     return Bound::of(s);
 }
