@@ -16,10 +16,11 @@ namespace {
 // Why the defaults are the defaults, with the measurement behind them.
 constexpr const char* default_reason =
     "defaults: grid as square as possible with P >= Q, block size 64, one "
-    "BLAS thread per rank; on 2 cores a 1x2 grid and 1 rank x 2 BLAS "
-    "threads were up to 1.7 and 2.1 times slower, and block sizes 32 to 256 "
-    "no faster beyond the noise (docs/benchmarks.md, section 'Ranks, BLAS "
-    "threads and block size', bench/layout.sh)";
+    "BLAS thread per rank; in two runs on 2 cores no other grid, thread "
+    "split or block size (32 to 256) was faster beyond the noise, and a 1x2 "
+    "grid and 1 rank x 2 BLAS threads had medians up to 1.7 and 2.1 times "
+    "slower (docs/benchmarks.md, section 'Ranks, BLAS threads and block "
+    "size', bench/layout.sh)";
 
 struct BlasThreads {
     std::optional<int> threads;
@@ -28,8 +29,8 @@ struct BlasThreads {
 };
 
 // Finds the library that the BLAS calls of this process bind to (the one
-// that defines dgemm_) and asks it for its thread count when it is
-// OpenBLAS. Looking the symbols up at run time, instead of linking
+// that defines dgemm_) and, when it is OpenBLAS, reads its thread
+// count. Looking the symbols up at run time, instead of linking
 // openblas_get_num_threads, keeps covdefl linkable with any BLAS.
 BlasThreads query_blas_threads()
 {
@@ -63,7 +64,7 @@ BlasThreads query_blas_threads()
     return result;
 }
 
-// Returns the CPUs that this process may run on, 0 when unknown.
+// Counts the CPUs that this process may run on, 0 when unknown.
 int affinity_cpus()
 {
     cpu_set_t set;
