@@ -59,9 +59,18 @@ MatrixShape read_matrix_shape(const ProcessGrid& grid, const std::string& path,
 std::vector<double> center_columns(BlockCyclicMatrix& x);
 
 // Returns C = xᵀ x / (n − 1) for a centred n x d matrix `x`, as a d x d
-// block-cyclic matrix on the same grid whose lower triangle is valid (PDSYRK).
-// Throws a collective Error when n < 2 or the result is not finite.
+// block-cyclic matrix on the same grid whose lower triangle is valid.
+// On a P x 1 grid, when the d x d partial product fits local_product_bytes,
+// each rank forms its rows' xᵀx with one DSYRK and one MPI_Allreduce sums
+// them; otherwise PDSYRK. Throws a collective Error when n < 2 or the
+// result is not finite.
 BlockCyclicMatrix form_covariance(const BlockCyclicMatrix& x);
+
+// Bytes of the d x d partial product that form_covariance keeps on each
+// rank for an n x d `x` on `grid`: 8·d² when it takes the local path,
+// otherwise 0.
+double covariance_workspace_bytes(const ProcessGrid& grid, std::int64_t n,
+                                  std::int64_t d);
 
 // Reads a d x d symmetric matrix from a file and returns it block-cyclic,
 // symmetrised as (A + Aᵀ)/2. Collective. Throws a collective Error when the

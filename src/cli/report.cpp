@@ -243,7 +243,7 @@ void write_report(const std::string& path, const ReportInputs& report)
             // bench/dgemm_peak.c on the same ranks.
             json.key("covariance_kernel");
             json.begin_object();
-            json.field("routine", "PDSYRK");
+            json.field("routine", times.syrk_routine);
             json.field("flops", times.syrk_flops);
             json.field("seconds", times.syrk);
             json.field("gflop_per_s", times.syrk_flops / times.syrk / 1e9);

@@ -321,7 +321,9 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
     // --transpose keeps the stored and the transposed matrix at once.
     const double read_peak = o.transpose ? 2.0 * data_share : data_share;
     double peak = std::max(
-        {read_peak, data_share + covariance_share,
+        {read_peak,
+         data_share + covariance_share +
+             covariance_workspace_bytes(grid, shape.rows, shape.cols),
          covariance_share * (1.0 + check_copies) + solver_bytes(o, grid, d)});
     std::string kept;
     if (o.scores) {
@@ -360,6 +362,9 @@ Problem load_problem(const RunOptions& o, const ProcessGrid& grid,
         std::make_unique<BlockCyclicMatrix>(form_covariance(x));
     times.syrk = MPI_Wtime() - syrk_start;
     times.syrk_flops = n * d * (d + 1.0);
+    if (covariance_workspace_bytes(x.grid(), x.rows(), x.cols()) > 0.0) {
+        times.syrk_routine = "DSYRK and MPI_Allreduce";
+    }
     if (o.scores) {
         problem.data = std::make_unique<BlockCyclicMatrix>(std::move(x));
     }

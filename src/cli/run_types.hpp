@@ -61,8 +61,9 @@ struct RunOptions {
 struct StageTimes {
     double read = 0.0;
     double covariance = 0.0;  // centring and forming the covariance
-    double syrk = 0.0;        // PDSYRK alone, part of `covariance`
-    double syrk_flops = 0.0;  // n·d·(d + 1), the flops of PDSYRK
+    double syrk = 0.0;        // xᵀx alone, part of `covariance`
+    std::string syrk_routine = "PDSYRK";
+    double syrk_flops = 0.0;  // n·d·(d + 1), the flops of xᵀx
 
     double solve = 0.0;
     double check = 0.0;

@@ -4,6 +4,11 @@
 #include "covdefl/mpi.hpp"
 #include "grid/scalapack.hpp"
 
+extern "C" void dsyrk_(const char* uplo, const char* trans, const int* n,
+                       const int* k, const double* alpha, const double* a,
+                       const int* lda, const double* beta, double* c,
+                       const int* ldc);
+
 namespace covdefl {
 
 namespace {
@@ -59,6 +64,57 @@ std::vector<double> center_columns(BlockCyclicMatrix& x)
     return means;
 }
 
+namespace {
+
+// Largest d x d partial product of the local path: 64 MiB, or the rank's
+// share of the data when that is larger, so the path at most doubles what
+// the data take.
+bool takes_local_path(const ProcessGrid& grid, std::int64_t n, std::int64_t d)
+{
+    const double full = 8.0 * static_cast<double>(d) * static_cast<double>(d);
+    const double share =
+        8.0 * static_cast<double>(n) * static_cast<double>(d) / grid.size();
+    return grid.npcol() == 1 && full <= std::max(64.0 * 1024 * 1024, share) &&
+           static_cast<double>(d) * static_cast<double>(d) < 2147483647.0;
+}
+
+// C = xᵀx / (n − 1) on a P x 1 grid, where every rank holds whole rows:
+// one DSYRK over its rows, one MPI_Allreduce of the d x d lower triangles,
+// then each rank keeps its rows of C.
+void local_covariance(const BlockCyclicMatrix& x, double alpha,
+                      BlockCyclicMatrix& c)
+{
+    const int d = x.cols();
+    std::vector<double> partial(static_cast<std::size_t>(d) * d, 0.0);
+    const int rows = x.local_cols() == 0 ? 0 : x.local_rows();
+    if (rows > 0) {
+        const int ld = x.local_ld();
+        const double zero = 0.0;
+        dsyrk_("L", "T", &d, &rows, &alpha, x.data(), &ld, &zero,
+               partial.data(), &d);
+    }
+    mpi::sum_all(x.grid().comm(), partial.data(),
+                 static_cast<int>(partial.size()));
+    for (int jl = 0; jl < c.local_cols(); ++jl) {
+        const int j = c.global_col(jl);
+        for (int il = 0; il < c.local_rows(); ++il) {
+            const int i = c.global_row(il);
+            c.local(il, jl) =
+                i >= j ? partial[static_cast<std::size_t>(j) * d + i] : 0.0;
+        }
+    }
+}
+
+}  // namespace
+
+double covariance_workspace_bytes(const ProcessGrid& grid, std::int64_t n,
+                                  std::int64_t d)
+{
+    return takes_local_path(grid, n, d)
+               ? 8.0 * static_cast<double>(d) * static_cast<double>(d)
+               : 0.0;
+}
+
 BlockCyclicMatrix form_covariance(const BlockCyclicMatrix& x)
 {
     const int n = x.rows();
@@ -73,9 +129,13 @@ BlockCyclicMatrix form_covariance(const BlockCyclicMatrix& x)
     const int one = 1;
     const double alpha = 1.0 / (n - 1);
     const double beta = 0.0;
-    // C = xᵀ x / (n − 1), lower triangle.
-    pdsyrk_("L", "T", &d, &n, &alpha, x.data(), &one, &one, x.desc(), &beta,
-            c.data(), &one, &one, c.desc());
+    if (takes_local_path(x.grid(), n, d)) {
+        local_covariance(x, alpha, c);
+    } else {
+        // C = xᵀ x / (n − 1), lower triangle.
+        pdsyrk_("L", "T", &d, &n, &alpha, x.data(), &one, &one, x.desc(), &beta,
+                c.data(), &one, &one, c.desc());
+    }
 
     bool finite = true;
     for (int jl = 0; jl < c.local_cols() && finite; ++jl) {
