@@ -323,7 +323,7 @@ for ((rep = 1; rep <= solver_reps; ++rep)); do
                         components="$k" ranks="$ranks" repetition="$rep")
                     if wants covdefl; then
                         for method in "${covdefl_methods[@]}"; do
-                            name=covdefl-$method-$spectrum-$d-k$k-r$ranks-$rep
+                            name=covdefl-${method//\//+}-$spectrum-$d-k$k-r$ranks-$rep
                             out=$results/covdefl-output
                             rm -rf "$out"
                             flag=()

@@ -24,8 +24,9 @@ struct BlockDeflationOptions {
     // step stops a cycle early, so a restart is rare at 16.
     int krylov_steps = 16;
     // Components found per deflation step (b). The last block is narrower
-    // when K is not a multiple of b.
-    int block_width = 16;
+    // when K is not a multiple of b. At K = 50 on λi = 1/i, b = 32 needed
+    // 26 block products against 69 at b = 16 (docs/benchmarks.md).
+    int block_width = 32;
     // Extra vectors iterated beside each block (g), so that the b-th
     // component converges at the rate set by λ(b+g+1)/λb. The Krylov
     // iteration was fastest with 2 (docs/benchmarks.md), the Chebyshev
