@@ -45,4 +45,10 @@ double symv_matrix_bytes(int dimension);
 // Collective.
 double measure_triad_bandwidth(MPI_Comm comm);
 
+// Measures the aggregate DGEMM rate of all ranks of `comm`: every rank
+// multiplies two 1024 x 1024 matrices with the BLAS at once, the best of
+// 3 repetitions. Returns flops per second over all ranks, the same on
+// every rank. Collective.
+double measure_dgemm_rate(MPI_Comm comm);
+
 }  // namespace covdefl

@@ -133,8 +133,9 @@ po::options_description describe_options(RunOptions& o)
          "its share of the lower triangle by the full vectors, reading it "
          "once, then one MPI_Allreduce) or pblas (PDSYMV and PDSYMM)")
         ("measure-bandwidth", po::bool_switch(&o.measure_bandwidth),
-         "measure the memory bandwidth with a STREAM-like triad before the "
-         "solve and report the products' share of it")
+         "measure the memory bandwidth with a STREAM-like triad and the "
+         "DGEMM rate before the solve, and report the products' share of "
+         "the bandwidth and the covariance's share of the DGEMM rate")
         ("check", po::bool_switch(&o.check),
          "also compute the top K eigenpairs with ScaLAPACK PDSYEVR and report "
          "the differences (costs three extra d x d matrices)")

@@ -247,6 +247,11 @@ void write_report(const std::string& path, const ReportInputs& report)
             json.field("flops", times.syrk_flops);
             json.field("seconds", times.syrk);
             json.field("gflop_per_s", times.syrk_flops / times.syrk / 1e9);
+            if (report.kernel.dgemm_rate > 0.0) {
+                json.field("dgemm_gflop_per_s", report.kernel.dgemm_rate / 1e9);
+                json.field("fraction_of_dgemm", times.syrk_flops / times.syrk /
+                                                    report.kernel.dgemm_rate);
+            }
             json.end_object();
         }
         json.end_object();

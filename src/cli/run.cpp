@@ -467,6 +467,7 @@ int run_command_line(int argc, char** argv, MPI_Comm comm)
     KernelMeasurements kernel;
     if (o.measure_bandwidth) {
         kernel.triad_bandwidth = measure_triad_bandwidth(comm);
+        kernel.dgemm_rate = measure_dgemm_rate(comm);
     }
     double start = MPI_Wtime();
     DeflationOptions deflation = o.deflation;

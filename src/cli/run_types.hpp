@@ -94,6 +94,7 @@ struct KernelMeasurements {
     double bytes_per_product = 0.0;  // matrix bytes one product reads
     double flops = 0.0;              // 2·d² per vector product
     double triad_bandwidth = 0.0;    // bytes/s, 0 unless measured
+    double dgemm_rate = 0.0;         // flops/s, 0 unless measured
     // True for the block and parallel methods: `products` counts products
     // with a block of vectors.
     bool block_products = false;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "covdefl/mpi.hpp"
+#include "solver/blas.hpp"
 
 namespace covdefl {
 
@@ -51,6 +52,31 @@ double measure_triad_bandwidth(MPI_Comm comm)
         }
         // Keeps the compiler from dropping the loop as dead code.
         b[r] = a[entries - 1 - r];
+    }
+    return best;
+}
+
+double measure_dgemm_rate(MPI_Comm comm)
+{
+    constexpr int n = 1024;
+    constexpr int repetitions = 3;
+    const std::size_t entries = static_cast<std::size_t>(n) * n;
+    std::vector<double> a(entries, 1.0);
+    std::vector<double> b(entries, 0.5);
+    std::vector<double> c(entries, 0.0);
+    const double one = 1.0;
+    const double zero = 0.0;
+    double best = 0.0;
+    for (int r = 0; r < repetitions; ++r) {
+        mpi::check(MPI_Barrier(comm), "MPI_Barrier");
+        const double start = MPI_Wtime();
+        dgemm_("N", "N", &n, &n, &n, &one, a.data(), &n, b.data(), &n, &zero,
+               c.data(), &n);
+        const double elapsed = mpi::max_all(comm, MPI_Wtime() - start);
+        if (elapsed > 0.0) {
+            best = std::max(best, 2.0 * n * double(n) * n * mpi::size(comm) /
+                                      elapsed);
+        }
     }
     return best;
 }

@@ -57,6 +57,46 @@ expect_result "implicit deflation with the triangle kernel" 2 synthetic \
     --synthetic 200 --spectrum power:1 --components 4 --method lanczos \
     --deflation implicit --product-kernel triangle --block-size 8
 
+# --- Covariance formation ---------------------------------------------------
+
+# A 2 x 1 grid forms xᵀx by a local DSYRK per rank, a 1 x 2 grid by
+# PDSYRK; both give the same components. --measure-bandwidth adds the
+# DGEMM rate and the covariance's share of it.
+declare -A covariance_output
+random=$inputs/random-200x12.npy
+for grid in 2x1 1x2; do
+    expect_result "covariance grid $grid" 2 data OUTPUT "$random" 4 -- \
+        --input "$random" --components 4 --block-size 4 --grid "$grid" \
+        --measure-bandwidth
+    covariance_output[$grid]=$last_output
+done
+compare_outputs "local DSYRK equals PDSYRK" \
+    "${covariance_output[2x1]}" "${covariance_output[1x2]}"
+for grid in 2x1 1x2; do
+    expected=PDSYRK
+    [[ $grid == 2x1 ]] && expected="DSYRK and MPI_Allreduce"
+    if message=$("$python" - "${covariance_output[$grid]}/report.json" \
+        "$expected" <<'PY'
+import json, sys
+kernel = json.load(open(sys.argv[1]))["covariance_kernel"]
+problems = []
+if kernel["routine"] != sys.argv[2]:
+    problems.append(f'routine {kernel["routine"]!r}, expected {sys.argv[2]!r}')
+if not kernel["dgemm_gflop_per_s"] > 0:
+    problems.append(f'dgemm_gflop_per_s {kernel["dgemm_gflop_per_s"]}')
+share = kernel["gflop_per_s"] / kernel["dgemm_gflop_per_s"]
+if abs(kernel["fraction_of_dgemm"] - share) > 1e-12 * share:
+    problems.append(f'fraction_of_dgemm {kernel["fraction_of_dgemm"]}, expected {share}')
+print("; ".join(problems))
+sys.exit(1 if problems else 0)
+PY
+    ); then
+        pass "covariance kernel report grid $grid"
+    else
+        fail "covariance kernel report grid $grid" "$message"
+    fi
+done
+
 # --- Invalid settings -----------------------------------------------------
 
 expect_error "unknown block iteration" 2 "invalid --block-iteration 'lobpcg'" \
