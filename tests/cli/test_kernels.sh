@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# End-to-end runs of the block iterations and the product kernels: each
-# against PDSYEVR and the known spectrum at 1-4 ranks, the same results
-# whichever iteration, kernel or rank count computed them, and the errors
-# for invalid settings.
+# End-to-end runs of the block iterations, the product kernels and the two
+# ways of forming the covariance. Each runs against PDSYEVR and the known
+# spectrum at 1-4 ranks, and must give the same results whichever
+# iteration, kernel or rank count computed them. Invalid settings must
+# give their errors.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- Block iterations -----------------------------------------------------
