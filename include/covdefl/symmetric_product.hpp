@@ -30,7 +30,10 @@ const char* product_kernel_name(ProductKernel kernel);
 // whose entries may change between products (explicit deflation).
 class SymmetricProduct {
 public:
-    explicit SymmetricProduct(const BlockCyclicMatrix& matrix);
+    // `fused` allows the one-pass AVX2 loop for single vectors where the
+    // processor has AVX2 and FMA; false keeps the two DGEMV passes.
+    explicit SymmetricProduct(const BlockCyclicMatrix& matrix,
+                              bool fused = true);
 
     int dimension() const { return matrix_.rows(); }
 
@@ -52,6 +55,7 @@ private:
     void local_product(const double* x, int n, double* partial) const;
 
     const BlockCyclicMatrix& matrix_;
+    bool fused_;
     std::vector<int> row_index_;  // global row of each local row
     std::vector<int> col_index_;  // global column of each local column
     // For each local column block: the first local row at or below the

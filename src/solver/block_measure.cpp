@@ -116,7 +116,9 @@ BlockMeasurement measure_block(const BlockCyclicMatrix& v,
         throw Error("the vectors of components " + std::to_string(first + 1) +
                         " to " + std::to_string(first + width) +
                         " are linearly dependent (Cholesky factorisation of "
-                        "their Gram matrix failed)",
+                        "their Gram matrix failed); the matrix may have fewer "
+                        "than K nonzero eigenvalues, so lower --components "
+                        "or use --method block",
                     /*collective=*/true);
     }
     auto right_solve = [&](const BlockCyclicMatrix& x) {

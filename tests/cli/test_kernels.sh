@@ -109,4 +109,12 @@ expect_error "block steps 101" 2 'invalid --block-steps 101' \
 expect_error "unknown product kernel" 2 "invalid --product-kernel 'dense'" \
     --synthetic 50 --product-kernel dense
 
+# Rank 1 with K = 5: parallel deflation's vectors become dependent, and
+# the error says what to do; the block method finds the zero eigenvalues.
+expect_error "parallel rank-deficient" 2 \
+    'linearly dependent;lower --components or use --method block' \
+    --synthetic 50 --spectrum list:1 --components 5 --method parallel
+expect_result "block rank-deficient" 2 converged OUTPUT -- \
+    --synthetic 50 --spectrum list:1 --components 5 --method block
+
 finish_suite

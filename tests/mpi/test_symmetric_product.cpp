@@ -102,38 +102,43 @@ TEST_CASE("SymmetricProduct equals serial product", "[product]")
 {
     for (const GridShape shape : grid_shapes()) {
         ProcessGrid grid(MPI_COMM_WORLD, shape);
-        for (const int d : {1, 7, 50}) {
+        for (const int d : {1, 7, 50, 131}) {
             for (const int nb : {1, 3, 8, 64}) {
                 const BlockCyclicMatrix a = lower_only(grid, d, nb);
-                const SymmetricProduct product(a);
-                for (const int n : {1, 3}) {
-                    INFO("grid " << shape.rows << "x" << shape.cols << ", d "
-                                 << d << ", block " << nb << ", n " << n);
-                    const std::vector<double> x = seeded_block(d, n);
-                    const std::vector<double> expected =
-                        serial_product(x, d, n);
+                for (const bool fused : {true, false}) {
+                    const SymmetricProduct product(a, fused);
+                    for (const int n : {1, 3}) {
+                        INFO("grid " << shape.rows << "x" << shape.cols
+                                     << ", d " << d << ", block " << nb
+                                     << ", n " << n << ", fused " << fused);
+                        const std::vector<double> x = seeded_block(d, n);
+                        const std::vector<double> expected =
+                            serial_product(x, d, n);
 
-                    std::vector<double> y(x.size());
-                    product.multiply_replicated(x.data(), n, y.data());
-                    CHECK(relative_difference(y, expected) < 1e-13);
+                        std::vector<double> y(x.size());
+                        product.multiply_replicated(x.data(), n, y.data());
+                        CHECK(relative_difference(y, expected) < 1e-13);
 
-                    // The distributed form, into columns 1..n of a block.
-                    BlockCyclicMatrix xs =
-                        block::make_vector_block(grid, d, n + 1, nb);
-                    BlockCyclicMatrix ys = xs;
-                    for (int il = 0; il < block::local_rows(xs); ++il) {
-                        for (int k = 0; k < n; ++k) {
-                            xs.local(il, k + 1) = x[k * d + xs.global_row(il)];
+                        // The distributed form, into columns 1..n of a block.
+                        BlockCyclicMatrix xs =
+                            block::make_vector_block(grid, d, n + 1, nb);
+                        BlockCyclicMatrix ys = xs;
+                        for (int il = 0; il < block::local_rows(xs); ++il) {
+                            for (int k = 0; k < n; ++k) {
+                                xs.local(il, k + 1) =
+                                    x[k * d + xs.global_row(il)];
+                            }
                         }
+                        product.multiply(xs, 1, ys, 1, n);
+                        std::vector<double> gathered;
+                        for (int k = 0; k < n; ++k) {
+                            const std::vector<double> yk =
+                                testing::column(ys, k + 1);
+                            gathered.insert(gathered.end(), yk.begin(),
+                                            yk.end());
+                        }
+                        CHECK(relative_difference(gathered, expected) < 1e-13);
                     }
-                    product.multiply(xs, 1, ys, 1, n);
-                    std::vector<double> gathered;
-                    for (int k = 0; k < n; ++k) {
-                        const std::vector<double> yk =
-                            testing::column(ys, k + 1);
-                        gathered.insert(gathered.end(), yk.begin(), yk.end());
-                    }
-                    CHECK(relative_difference(gathered, expected) < 1e-13);
                 }
             }
         }
