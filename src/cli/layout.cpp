@@ -152,13 +152,14 @@ void print_layout(const RunLayout& layout)
     const std::string threads = layout.blas_threads
                                     ? std::to_string(*layout.blas_threads)
                                     : std::string("unknown (not OpenBLAS)");
+    // The reason for the defaults is long, so only report.json has it.
     std::printf("layout: %d ranks, %dx%d grid (%s), block size %d (%s), "
                 "BLAS threads per rank %s, %d ranks on this node of %d "
-                "CPUs; %s\n",
+                "CPUs\n",
                 layout.ranks, layout.grid_rows, layout.grid_cols,
                 layout.grid_source.c_str(), layout.block_size,
                 layout.block_size_source.c_str(), threads.c_str(),
-                layout.ranks_on_node, layout.node_cpus, layout.reason.c_str());
+                layout.ranks_on_node, layout.node_cpus);
     std::fflush(stdout);
 }
 
