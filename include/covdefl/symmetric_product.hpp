@@ -50,6 +50,9 @@ public:
                   int y0, int n) const;
 
 private:
+    // d·n, the values of one replicated block of n vectors. Throws a
+    // collective Error when they exceed one MPI message (2^31 − 1).
+    std::size_t message_entries(int n) const;
     // This rank's partial sums of AX into `partial` (d x n, zeroed here),
     // from replicated X. No communication.
     void local_product(const double* x, int n, double* partial) const;

@@ -21,7 +21,13 @@ constexpr std::uint64_t replacement_stream = std::uint64_t(1) << 40;
 // part of ΣbQ(j−1) against everything before it (one block product per
 // step), keeps W = ΣbQ beside it, and takes the m leading Ritz pairs of
 // QᵀW. The products of the Ritz vectors come from W, so a restart costs
-// no product. A cycle costs s − 1 block products, the first one s.
+// no product. A cycle costs at most s − 1 block products, the first one s.
+// Each step costs one block product (each rank reads its share of the
+// stored triangle once, one MPI_Allreduce of d·m values), the projection
+// against the basis and Cholesky QR (O(d·k·m/P) local flops for a basis of
+// k columns, eight small reductions), H's new columns (one reduction) and,
+// from the second step, Rayleigh–Ritz: a k x k eigenproblem on rank 0,
+// broadcast, and O(d·k·m/P) local flops for X and ΣbX.
 class KrylovIteration : public BlockIteration {
 public:
     explicit KrylovIteration(const BlockProblem& p)

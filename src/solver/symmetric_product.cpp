@@ -249,8 +249,7 @@ void SymmetricProduct::local_product(const double* x, int n,
     }
 }
 
-void SymmetricProduct::multiply_replicated(const double* x, int n,
-                                           double* y) const
+std::size_t SymmetricProduct::message_entries(int n) const
 {
     const std::size_t count = entries(dimension(), n);
     if (count > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
@@ -260,6 +259,13 @@ void SymmetricProduct::multiply_replicated(const double* x, int n,
                         "block",
                     /*collective=*/true);
     }
+    return count;
+}
+
+void SymmetricProduct::multiply_replicated(const double* x, int n,
+                                           double* y) const
+{
+    const std::size_t count = message_entries(n);
     full_.resize(count);
     local_product(x, n, full_.data());
     mpi::check(MPI_Allreduce(full_.data(), y, static_cast<int>(count),
@@ -274,7 +280,7 @@ void SymmetricProduct::multiply(const BlockCyclicMatrix& x, int x0,
         return;
     }
     const int d = dimension();
-    std::vector<double> xs(entries(d, n), 0.0);
+    std::vector<double> xs(message_entries(n), 0.0);
     const int xrows = x.local_cols() == 0 ? 0 : x.local_rows();
     for (int k = 0; k < n; ++k) {
         const double* column = x.data() + entries(x.local_ld(), x0 + k);
