@@ -7,7 +7,7 @@
 
 namespace covdefl {
 
-// How block deflation finds the leading eigenpairs of each block.
+// Iteration that finds the leading eigenpairs of each block.
 enum class BlockIterationKind {
     // Restarted block Krylov: each cycle builds the basis
     // [X, ΣX, ..., Σ^(s−1) X] (orthonormalised, one product per step) and
@@ -19,9 +19,9 @@ enum class BlockIterationKind {
 
 struct BlockDeflationOptions {
     BlockIterationKind iteration = BlockIterationKind::krylov;
-    // Most products per cycle of the Krylov iteration: the basis holds up
-    // to krylov_steps times the block's columns. Rayleigh–Ritz after every
-    // step stops a cycle early, so a restart is rare at 16.
+    // Maximum products per cycle of the Krylov iteration: the basis
+    // contains up to krylov_steps times the block's columns. Rayleigh–Ritz
+    // after every step stops a cycle early, so a restart is rare at 16.
     int krylov_steps = 16;
     // Components found per deflation step (b). The last block is narrower
     // when K is not a multiple of b. At K = 50 on λi = 1/i, b = 32 needed

@@ -60,10 +60,10 @@ std::vector<double> center_columns(BlockCyclicMatrix& x);
 
 // Returns C = xᵀ x / (n − 1) for a centred n x d matrix `x`, as a d x d
 // block-cyclic matrix on the same grid whose lower triangle is valid.
-// On a P x 1 grid, when the d x d partial product fits local_product_bytes,
-// each rank forms its rows' xᵀx with one DSYRK and one MPI_Allreduce sums
-// them; otherwise PDSYRK. Throws a collective Error when n < 2 or the
-// result is not finite.
+// On a P x 1 grid, when covariance_workspace_bytes allows the d x d partial
+// product, each rank forms its rows' xᵀx with one DSYRK and one
+// MPI_Allreduce sums them. Other grids use PDSYRK. Throws a collective Error
+// when n < 2 or the result is not finite.
 BlockCyclicMatrix form_covariance(const BlockCyclicMatrix& x);
 
 // Bytes of the d x d partial product that form_covariance keeps on each

@@ -9,7 +9,7 @@ namespace covdefl {
 
 // Âk x = Σx − Vk Θk Vkᵀ x for a block-cyclic symmetric Σ whose lower
 // triangle is valid: one product with Σ (SymmetricProduct or PDSYMV, as
-// `kernel` says), then two local matrix-vector
+// `kernel` selects), then two local matrix-vector
 // products with the stored components Vk and one reduction of k doubles.
 // deflate() appends (θ, v) to the stored components, so Σ is never
 // modified and stays available (for the PDSYEVR check, for example).

@@ -29,7 +29,7 @@ public:
 };
 
 // Explicit deflation of a block-cyclic symmetric matrix whose lower triangle
-// is valid: SymmetricProduct (or PDSYMV, as `kernel` says) for products and
+// is valid: SymmetricProduct (or PDSYMV, as `kernel` selects) for products and
 // PDSYR for the rank-one update, which overwrites the matrix.
 class ExplicitDeflation : public DeflatedOperator {
 public:

@@ -87,10 +87,10 @@ double share_bytes(const ProcessGrid& grid, double m, double n, int nb)
     return 8.0 * std::min(rows, m) * std::min(cols, n);
 }
 
-// Bytes of the solver's vectors on one rank for a d x d matrix: the
-// method's vector blocks (distributed over the process rows like the
-// matrix rows) and, with the triangle kernel, four replicated d x m
-// buffers of a product with m vectors.
+// Returns the bytes of the solver's vectors on one rank for a d x d matrix.
+// They are the method's vector blocks (distributed over the process rows
+// like the matrix rows) and, with the triangle kernel, four replicated
+// d x m buffers of a product with m vectors.
 double solver_bytes(const RunOptions& o, const ProcessGrid& grid, double d)
 {
     const double k = o.deflation.components;

@@ -78,7 +78,7 @@ bool takes_local_path(const ProcessGrid& grid, std::int64_t n, std::int64_t d)
            static_cast<double>(d) * static_cast<double>(d) < 2147483647.0;
 }
 
-// C = xᵀx / (n − 1) on a P x 1 grid, where every rank holds whole rows:
+// C = xᵀx / (n − 1) on a P x 1 grid, where every rank stores whole rows:
 // one DSYRK over its rows, one MPI_Allreduce of the d x d lower triangles,
 // then each rank keeps its rows of C.
 void local_covariance(const BlockCyclicMatrix& x, double alpha,

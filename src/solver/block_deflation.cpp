@@ -25,17 +25,6 @@ using block::FoundComponents;
 // six digits of its smallest directions before the QR.
 constexpr double max_filter_growth = 1e10;
 
-// Orthonormalises columns x0..x0+n of `x` in place (Householder QR on a
-// copy of those columns).
-void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
-{
-    BlockCyclicMatrix part =
-        block::make_vector_block(x.grid(), x.rows(), n, x.block_rows());
-    block::copy_columns(x, x0, n, part, 0);
-    block::orthonormalize(part, n);
-    block::copy_columns(part, 0, n, x, x0);
-}
-
 // X(:, x0:x0+n) = X(:, x0:x0+n) · Y for an n x n matrix Y.
 void rotate(BlockCyclicMatrix& x, int x0, int n, const std::vector<double>& y)
 {
@@ -47,7 +36,7 @@ void rotate(BlockCyclicMatrix& x, int x0, int n, const std::vector<double>& y)
 class ChebyshevIteration : public block::BlockIteration {
 public:
     explicit ChebyshevIteration(const block::BlockProblem& p)
-        : matrix_(p.matrix)
+        : BlockIteration(p.matrix, p.options.kernel, p.targets)
         , found_(p.found)
         , first_(p.first)
         , targets_(p.targets)
@@ -60,7 +49,6 @@ public:
         , p_(x_)
         , ax_(x_)
         , theta_(static_cast<std::size_t>(p.columns), 0.0)
-        , outcomes_(static_cast<std::size_t>(p.targets))
     {
     }
 
@@ -70,14 +58,6 @@ public:
 
     const BlockCyclicMatrix& vectors() const override { return x_; }
     const BlockCyclicMatrix& products() const override { return p_; }
-    const BlockCyclicMatrix& start() const override { return *start_; }
-    const std::vector<ColumnOutcome>& outcomes() const override
-    {
-        return outcomes_;
-    }
-    long long block_products() const override { return block_products_; }
-    long long vector_products() const override { return vector_products_; }
-    double product_seconds() const override { return product_seconds_; }
 
 private:
     // dst(:, nl:m) = Â src(:, nl:m), with Â = Σb − XL ΘL XLᵀ over the
@@ -90,7 +70,6 @@ private:
     void lock_converged();
     double threshold(double theta) const;
 
-    const BlockCyclicMatrix& matrix_;
     const FoundComponents& found_;
     int first_;
     int targets_;  // columns that must converge: components and probe
@@ -101,14 +80,9 @@ private:
     BlockCyclicMatrix x_;   // Ritz vectors, columns 0..locked_ locked
     BlockCyclicMatrix p_;   // Σb X
     BlockCyclicMatrix ax_;  // Â X
-    std::unique_ptr<BlockCyclicMatrix> start_;
     std::vector<double> theta_;
     std::vector<double> residual_;
-    std::vector<ColumnOutcome> outcomes_;
     int locked_ = 0;
-    long long block_products_ = 0;
-    long long vector_products_ = 0;
-    double product_seconds_ = 0.0;
 };
 
 double ChebyshevIteration::threshold(double theta) const
@@ -128,11 +102,7 @@ void ChebyshevIteration::apply(const BlockCyclicMatrix& src,
 {
     const int nl = locked_;
     const int na = m_ - nl;
-    const double start = MPI_Wtime();
-    block::multiply(matrix_, src, nl, dst, nl, na, options_.kernel);
-    product_seconds_ += MPI_Wtime() - start;
-    ++block_products_;
-    vector_products_ += na;
+    multiply(src, nl, dst, nl, na);
     if (raw != nullptr) {
         block::copy_columns(dst, nl, na, *raw, nl);
     }
@@ -335,7 +305,7 @@ void ChebyshevIteration::run()
         // sequential deflation defines differ from orthogonal to them by the
         // residuals of the locked vectors. Projecting would stall the
         // residual at that level.
-        orthonormalize_columns(x_, locked_, m_ - locked_);
+        block::orthonormalize_columns(x_, locked_, m_ - locked_);
         rayleigh_ritz(&previous);
     }
 }
@@ -343,6 +313,16 @@ void ChebyshevIteration::run()
 }  // namespace
 
 namespace block {
+
+void BlockIteration::multiply(const BlockCyclicMatrix& src, int s0,
+                              BlockCyclicMatrix& dst, int d0, int n)
+{
+    const double start = MPI_Wtime();
+    block::multiply(matrix_, src, s0, dst, d0, n, kernel_);
+    product_seconds_ += MPI_Wtime() - start;
+    ++block_products_;
+    vector_products_ += n;
+}
 
 void fail_not_finite(int component)
 {

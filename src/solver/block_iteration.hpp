@@ -11,22 +11,46 @@
 namespace covdefl::block {
 
 // Finds the `targets` leading eigenpairs of Σb (the matrix deflated by the
-// earlier blocks) with `columns` ≥ targets vectors.
+// earlier blocks) with `columns` ≥ targets vectors. The base class keeps
+// what every iteration reports: the start vectors, one outcome per target
+// column and the counted, timed block products.
 class BlockIteration {
 public:
     virtual ~BlockIteration() = default;
     // Runs the iteration. Collective.
     virtual void run() = 0;
     // The Ritz vectors, leading first (`columns` of them), and Σb times
-    // them; the start vectors; one outcome per target column.
+    // them.
     virtual const BlockCyclicMatrix& vectors() const = 0;
     virtual const BlockCyclicMatrix& products() const = 0;
-    virtual const BlockCyclicMatrix& start() const = 0;
-    virtual const std::vector<ColumnOutcome>& outcomes() const = 0;
-    virtual long long block_products() const = 0;
-    virtual long long vector_products() const = 0;
+
+    const BlockCyclicMatrix& start() const { return *start_; }
+    const std::vector<ColumnOutcome>& outcomes() const { return outcomes_; }
+    long long block_products() const { return block_products_; }
+    long long vector_products() const { return vector_products_; }
     // Wall time of the block products on this rank.
-    virtual double product_seconds() const = 0;
+    double product_seconds() const { return product_seconds_; }
+
+protected:
+    BlockIteration(const BlockCyclicMatrix& matrix, ProductKernel kernel,
+                   int targets)
+        : matrix_(matrix)
+        , kernel_(kernel)
+        , outcomes_(static_cast<std::size_t>(targets))
+    {
+    }
+
+    // dst(:, d0:d0+n) = Σb src(:, s0:s0+n), counted and timed. Collective.
+    void multiply(const BlockCyclicMatrix& src, int s0, BlockCyclicMatrix& dst,
+                  int d0, int n);
+
+    const BlockCyclicMatrix& matrix_;  // Σb, lower triangle valid
+    ProductKernel kernel_;
+    std::unique_ptr<BlockCyclicMatrix> start_;
+    std::vector<ColumnOutcome> outcomes_;
+    long long block_products_ = 0;
+    long long vector_products_ = 0;
+    double product_seconds_ = 0.0;
 };
 
 // Inputs of the iteration of one block.

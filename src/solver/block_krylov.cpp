@@ -22,16 +22,17 @@ constexpr std::uint64_t replacement_stream = std::uint64_t(1) << 40;
 // step), keeps W = ΣbQ beside it, and takes the m leading Ritz pairs of
 // QᵀW. The products of the Ritz vectors come from W, so a restart costs
 // no product. A cycle costs at most s − 1 block products, the first one s.
-// Each step costs one block product (each rank reads its share of the
-// stored triangle once, one MPI_Allreduce of d·m values), the projection
-// against the basis and Cholesky QR (O(d·k·m/P) local flops for a basis of
-// k columns, eight small reductions), H's new columns (one reduction) and,
-// from the second step, Rayleigh–Ritz: a k x k eigenproblem on rank 0,
-// broadcast, and O(d·k·m/P) local flops for X and ΣbX.
+// Each step costs one block product: each rank reads its share of the
+// stored triangle once, and one MPI_Allreduce sums d·m values. The
+// projection against a basis of k columns and Cholesky QR take
+// O(d·k·m/P) local flops and eight small reductions, and H's new columns
+// one reduction. From the second step on, Rayleigh–Ritz adds a k x k
+// eigenproblem on rank 0, broadcast, and O(d·k·m/P) local flops for X and
+// ΣbX.
 class KrylovIteration : public BlockIteration {
 public:
     explicit KrylovIteration(const BlockProblem& p)
-        : matrix_(p.matrix)
+        : BlockIteration(p.matrix, p.options.kernel, p.targets)
         , found_(p.found)
         , first_(p.first)
         , targets_(p.targets)
@@ -48,7 +49,6 @@ public:
         , ax_(x_)
         , theta_(static_cast<std::size_t>(p.columns), 0.0)
         , residual_(static_cast<std::size_t>(p.columns), 0.0)
-        , outcomes_(static_cast<std::size_t>(p.targets))
     {
     }
 
@@ -56,19 +56,8 @@ public:
 
     const BlockCyclicMatrix& vectors() const override { return x_; }
     const BlockCyclicMatrix& products() const override { return ax_; }
-    const BlockCyclicMatrix& start() const override { return *start_; }
-    const std::vector<ColumnOutcome>& outcomes() const override
-    {
-        return outcomes_;
-    }
-    long long block_products() const override { return block_products_; }
-    long long vector_products() const override { return vector_products_; }
-    double product_seconds() const override { return product_seconds_; }
 
 private:
-    // dst(:, d0:d0+n) = Σb src(:, s0:s0+n), counted.
-    void multiply(const BlockCyclicMatrix& src, int s0, BlockCyclicMatrix& dst,
-                  int d0, int n);
     // Starts a basis from X and ΣbX, with H = XᵀΣbX.
     void start_cycle();
     // Adds the orthonormal part of Σb times the newest block (`last`
@@ -93,7 +82,6 @@ private:
     void stop_at_limit();
     double threshold(double theta) const;
 
-    const BlockCyclicMatrix& matrix_;
     const FoundComponents& found_;
     int first_;
     int targets_;
@@ -108,25 +96,10 @@ private:
     BlockCyclicMatrix w_;   // Σb Q
     BlockCyclicMatrix x_;   // Ritz vectors, leading first
     BlockCyclicMatrix ax_;  // Σb X
-    std::unique_ptr<BlockCyclicMatrix> start_;
     std::vector<double> theta_;
     std::vector<double> residual_;
-    std::vector<ColumnOutcome> outcomes_;
     int locked_ = 0;  // leading targets that passed the residual test
-    long long block_products_ = 0;
-    long long vector_products_ = 0;
-    double product_seconds_ = 0.0;
 };
-
-void KrylovIteration::multiply(const BlockCyclicMatrix& src, int s0,
-                               BlockCyclicMatrix& dst, int d0, int n)
-{
-    const double start = MPI_Wtime();
-    block::multiply(matrix_, src, s0, dst, d0, n, options_.kernel);
-    product_seconds_ += MPI_Wtime() - start;
-    ++block_products_;
-    vector_products_ += n;
-}
 
 // X(:, x0:x0+n) ← X(:, x0:x0+n) R for an upper triangular n x n R (the
 // strictly lower part of `r` is ignored).
@@ -186,8 +159,8 @@ bool cholesky_qr(BlockCyclicMatrix& x, int x0, int n, double max_condition)
             largest = std::max(largest, diagonal);
             smallest = std::min(smallest, diagonal);
         }
-        // Every rank holds the same G, but the decision must not depend on
-        // that.
+        // Every rank computes the same G, but the decision must not depend
+        // on that.
         const double failed =
             info != 0 || !(largest <= max_condition * smallest) ? 1.0 : 0.0;
         if (mpi::max_all(x.grid().comm(), failed) > 0.0) {
@@ -206,16 +179,6 @@ bool cholesky_qr(BlockCyclicMatrix& x, int x0, int n, double max_condition)
         factors.push_back(std::move(r));
     }
     return true;
-}
-
-// Orthonormalises columns x0..x0+n of `x` (Householder QR of a copy).
-void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
-{
-    BlockCyclicMatrix part =
-        make_vector_block(x.grid(), x.rows(), n, x.block_rows());
-    copy_columns(x, x0, n, part, 0);
-    orthonormalize(part, n);
-    copy_columns(part, 0, n, x, x0);
 }
 
 void KrylovIteration::start_cycle()

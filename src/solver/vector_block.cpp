@@ -148,6 +148,15 @@ void orthonormalize(BlockCyclicMatrix& x, int n)
     check_info(info, "PDORGQR");
 }
 
+void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n)
+{
+    BlockCyclicMatrix part =
+        make_vector_block(x.grid(), x.rows(), n, x.block_rows());
+    copy_columns(x, x0, n, part, 0);
+    orthonormalize(part, n);
+    copy_columns(part, 0, n, x, x0);
+}
+
 void project_out(BlockCyclicMatrix& x, int x0, int n,
                  const BlockCyclicMatrix& basis, int k)
 {

@@ -25,7 +25,7 @@ const double* column(const BlockCyclicMatrix& x, int j);
 
 // Y(:, y0:y0+n) = Σ X(:, x0:x0+n) from the lower triangle of the
 // symmetric d x d matrix `a`, for all n columns in one pass over the
-// matrix: SymmetricProduct or PDSYMM, as `kernel` says. Collective.
+// matrix: SymmetricProduct or PDSYMM, as `kernel` selects. Collective.
 void multiply(const BlockCyclicMatrix& a, const BlockCyclicMatrix& x, int x0,
               BlockCyclicMatrix& y, int y0, int n, ProductKernel kernel);
 
@@ -47,6 +47,10 @@ void copy_columns(const BlockCyclicMatrix& x, int x0, int n,
 // Replaces the n columns of `x` by an orthonormal basis of their span
 // (Householder QR: PDGEQRF and PDORGQR). Collective.
 void orthonormalize(BlockCyclicMatrix& x, int n);
+
+// Orthonormalises columns x0..x0+n of `x` in place (Householder QR of a
+// copy of those columns). Collective.
+void orthonormalize_columns(BlockCyclicMatrix& x, int x0, int n);
 
 // Removes from x(:, x0:x0+n) its components along the orthonormal columns
 // basis(:, 0:k), twice (block classical Gram-Schmidt). Collective.

@@ -110,7 +110,7 @@ expect_error "unknown product kernel" 2 "invalid --product-kernel 'dense'" \
     --synthetic 50 --product-kernel dense
 
 # Rank 1 with K = 5: parallel deflation's vectors become dependent, and
-# the error says what to do; the block method finds the zero eigenvalues.
+# the error names the remedy. The block method finds the zero eigenvalues.
 expect_error "parallel rank-deficient" 2 \
     'linearly dependent;lower --components or use --method block' \
     --synthetic 50 --spectrum list:1 --components 5 --method parallel
